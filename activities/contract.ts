@@ -1,0 +1,71 @@
+// The activities the order saga calls, as types only: workflows import this file with
+// `import type`, the worker registers `createOrderActivities(deps)` which implements it.
+// Every activity is idempotent: calling it twice with the same input changes nothing more.
+import type { Cents, Totals, Tier } from '../domain/pricing';
+import type { CreateOrderInput, OrderLine, OrderLineInput, ShippingAddress } from '../domain/order';
+import type { OrderStatus } from '../domain/order-status';
+import type { OrderEventType } from '../domain/events';
+import type { BusinessFailureType } from '../domain/failures';
+
+/** Result of the first step: the order checked against the catalogue and recorded. */
+export type PlacedOrder =
+  | { accepted: true; tier: Tier | null; lines: OrderLine[]; totals: Totals }
+  | { accepted: false; failure: BusinessFailureType; reason: string };
+
+export interface ShipmentRef { shipmentId: string; carrier: string; trackingNumber: string }
+
+export interface OrderActivities {
+  /**
+   * Step 1 (validate + record, one transaction): customer exists and is active, every SKU
+   * exists, prices fixed; inserts the order projection (PENDING, or REJECTED with the reason)
+   * and `order.created` (+ `order.rejected`). A second call returns the recorded result.
+   */
+  placeOrder(input: { order: CreateOrderInput; placedAt: string }): Promise<PlacedOrder>;
+
+  /**
+   * Step 2: makes the order's reservations exactly `lines` (re-reserving after a change of
+   * lines), atomically; fails with `OutOfStock` (non-retryable) and reserves nothing then.
+   */
+  reserveInventory(input: { orderId: string; lines: OrderLineInput[] }): Promise<void>;
+  /** Compensation of step 2: releases every reservation the order still holds. */
+  releaseInventory(input: { orderId: string }): Promise<void>;
+
+  /** Step 3: issues invoice `revision` (domain pricing); the previous live revision must be void. */
+  createInvoice(input: { orderId: string; revision: number; lines: OrderLine[]; tier: Tier | null; country: string }): Promise<{ invoiceId: string; totals: Totals }>;
+  /** Compensation of step 3 (and before a new revision). */
+  voidInvoice(input: { orderId: string; revision: number }): Promise<void>;
+
+  /** Step 4: authorizes `amount` through the payment adapter; moves the order to PROCESSING. */
+  authorizePayment(input: { orderId: string; token: string; amount: Cents; idempotencyKey: string }): Promise<{ authorizationId: string }>;
+  /** Compensation of step 4: voids the authorization if one exists. */
+  voidPayment(input: { orderId: string; idempotencyKey: string }): Promise<void>;
+  /** Step 6: captures the authorization; the invoice becomes PAID. */
+  capturePayment(input: { orderId: string; idempotencyKey: string; amount: Cents }): Promise<{ captureId: string }>;
+
+  /** Step 5: books the shipment with the carrier adapter. */
+  createShipment(input: { orderId: string; address: ShippingAddress }): Promise<ShipmentRef>;
+  /** Compensation of step 5. */
+  cancelShipment(input: { orderId: string }): Promise<void>;
+
+  /**
+   * Appends an order event and applies its projection change in one transaction (gapless
+   * per-order sequence), then publishes it to Redis (best effort). Idempotent by `dedupeKey`.
+   */
+  recordOrderEvent(input: RecordOrderEventInput): Promise<{ seq: number }>;
+}
+
+export interface RecordOrderEventInput {
+  orderId: string;
+  type: OrderEventType;
+  /** Unique per order: a retry with the same key appends nothing. */
+  dedupeKey: string;
+  status?: OrderStatus;
+  statusReason?: string | null;
+  changes?: {
+    lines?: OrderLine[];
+    totals?: Totals;
+    shippingAddress?: ShippingAddress;
+    trackingNumber?: string | null;
+  };
+  data?: Record<string, unknown>;
+}

