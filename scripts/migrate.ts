@@ -12,7 +12,7 @@ async function main() {
   try {
     await dataSource.initialize();
   } catch (err) {
-    throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${(err as Error).message}`);
+    throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${(err as Error).message}`, { cause: err });
   }
   try {
     await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
