@@ -1,0 +1,105 @@
+// The worker process: validated settings, connections, the order worker (from the prebuilt
+// workflow bundle when there is one), the carrier simulator's dispatcher, Temporal's Prometheus
+// metrics on METRICS_PORT, and a graceful stop that lets in-flight tasks finish.
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
+import Redis from 'ioredis';
+import { createOrderActivities } from '../activities';
+import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
+import { PaymentSimulator } from '../activities/adapters/payment-simulator';
+import { createDataSource } from '../entities/data-source';
+import { ORDERS_TASK_QUEUE } from '../domain/ids';
+import { loadConfig, workerSchema } from '../runtime/config';
+import { createLogger } from '../runtime/logger';
+import { onShutdown } from '../runtime/shutdown';
+import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
+
+const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+
+async function main() {
+  const config = loadConfig(workerSchema);
+  const logger = createLogger('worker', config.LOG_LEVEL);
+
+  // The SDK's own logs go through pino too, so every line of the process is JSON.
+  Runtime.install({
+    logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[config.LOG_LEVEL] ?? 'INFO', ({ level, message, meta }) => {
+      const method = level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'info';
+      logger[method]({ ...meta, source: 'temporal' }, message);
+    }),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.METRICS_PORT}` } } },
+  });
+
+  const dataSource = createDataSource(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
+  await dataSource.initialize().catch((err: Error) => {
+    throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`, { cause: err });
+  });
+  // Publishing is best effort: without an offline queue a Redis outage fails the publish at once.
+  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+
+  const manual = config.CARRIER_MODE === 'manual';
+  const activities = createOrderActivities({
+    dataSource,
+    redis,
+    logger,
+    payment: new PaymentSimulator({ dataSource, latencyMs: config.PAYMENT_LATENCY_MS }),
+    carrier: new CarrierSimulator({
+      dataSource,
+      latencyMs: config.CARRIER_LATENCY_MS,
+      shipAfterMs: manual ? null : config.CARRIER_SHIP_AFTER_MS,
+      deliverAfterMs: manual ? null : config.CARRIER_DELIVER_AFTER_MS,
+    }),
+  });
+
+  const bundlePath = config.WORKFLOW_BUNDLE_PATH || path.resolve(__dirname, '../workflow-bundle.js');
+  const worker = await createOrderWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: ORDERS_TASK_QUEUE,
+    activities,
+    ...(existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : {}),
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+  });
+
+  const stopDispatcher = config.ENABLE_CARRIER_DISPATCHER
+    ? startCarrierEventDispatcher({
+        client,
+        dataSource,
+        pollMs: config.CARRIER_POLL_MS,
+        onError: (err, event) => logger.warn({ err: (err as Error).message, event }, 'carrier event not delivered; will retry'),
+      })
+    : async () => undefined;
+
+  // SIGTERM: stop taking work, let in-flight tasks finish (run() resolves), then close.
+  const running = worker.run();
+  onShutdown(logger, [
+    { name: 'carrier dispatcher', run: stopDispatcher },
+    { name: 'worker', run: async () => { worker.shutdown(); await running; } },
+    {
+      name: 'connections',
+      run: async () => {
+        await clientConnection.close();
+        await connection.close();
+        redis.disconnect();
+        await dataSource.destroy();
+      },
+    },
+  ], config.SHUTDOWN_GRACE_MS + 5000);
+  logger.info({ taskQueue: ORDERS_TASK_QUEUE, metricsPort: config.METRICS_PORT, bundle: existsSync(bundlePath) }, 'worker started');
+  await running;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});
