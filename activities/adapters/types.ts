@@ -1,0 +1,61 @@
+// The provider ports the activities talk to. Every call carries an idempotency key: a provider
+// that has seen the key returns its first answer again instead of acting twice.
+import type { Cents } from '../../domain/money';
+import type { ShippingAddress } from '../../domain/order';
+
+export interface PaymentAdapter {
+  readonly provider: string;
+  /** Holds `amount` on the card. Throws PaymentDeclinedError for a business refusal. */
+  authorize(request: {
+    idempotencyKey: string;
+    token: string;
+    amount: Cents;
+    currency: string;
+    orderId: string;
+  }): Promise<{ authorizationId: string }>;
+  /** Takes (up to) the authorized amount. Throws ProviderRefusedError when the authorization was voided. */
+  capture(request: { idempotencyKey: string; authorizationId: string; amount: Cents }): Promise<{ captureId: string }>;
+  /** Releases an uncaptured authorization. Throws ProviderRefusedError when it was captured. */
+  void(request: { idempotencyKey: string; authorizationId: string }): Promise<{ voided: true }>;
+}
+
+export interface CarrierBooking {
+  carrier: string;
+  /** The carrier's id for the shipment. */
+  carrierShipmentId: string;
+  trackingNumber: string;
+}
+
+export interface CarrierAdapter {
+  readonly carrier: string;
+  createShipment(request: { idempotencyKey: string; orderId: string; address: ShippingAddress }): Promise<CarrierBooking>;
+  /** Throws ProviderRefusedError once the parcel has left (it cannot be called back). */
+  cancelShipment(request: { idempotencyKey: string; carrierShipmentId: string }): Promise<{ canceled: true }>;
+}
+
+/** The card was declined: a business outcome, retrying cannot change it. */
+export class PaymentDeclinedError extends Error {
+  override readonly name = 'PaymentDeclinedError';
+  constructor(
+    readonly declineCode: string,
+    message = `payment declined (${declineCode})`,
+  ) {
+    super(message);
+  }
+}
+
+/** The provider understood the request and refuses it (voided authorization, already shipped...). */
+export class ProviderRefusedError extends Error {
+  override readonly name = 'ProviderRefusedError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Timeout, 5xx, connection refused: worth retrying. */
+export class ProviderUnavailableError extends Error {
+  override readonly name = 'ProviderUnavailableError';
+}

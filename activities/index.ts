@@ -1,0 +1,50 @@
+// The saga's activities, built once per worker from their dependencies:
+//   worker.activities = createOrderActivities({ dataSource, redis, payment, carrier, logger })
+import type Redis from 'ioredis';
+import pino, { type Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { CarrierAdapter, PaymentAdapter } from './adapters/types';
+import type { OrderActivities } from './contract';
+import { EventPublisher } from './events-publisher';
+import { inventoryActivities } from './inventory';
+import { invoiceActivities } from './invoice';
+import { orderActivities } from './order';
+import type { ActivityContext } from './order-events';
+import { paymentActivities } from './payment';
+import { shipmentActivities } from './shipment';
+
+export interface OrderActivitiesDeps {
+  dataSource: DataSource;
+  /** Live events and cache invalidation; give it `enableOfflineQueue: false` so an outage fails fast. */
+  redis?: Redis | null;
+  payment: PaymentAdapter;
+  carrier: CarrierAdapter;
+  logger?: Logger;
+}
+
+export function createOrderActivities(deps: OrderActivitiesDeps): OrderActivities {
+  const logger = deps.logger ?? pino({ name: 'order-activities' });
+  const ctx: ActivityContext = {
+    dataSource: deps.dataSource,
+    publisher: new EventPublisher(deps.redis, logger),
+    payment: deps.payment,
+    carrier: deps.carrier,
+    logger,
+  };
+  return {
+    ...orderActivities(ctx),
+    ...inventoryActivities(ctx),
+    ...invoiceActivities(ctx),
+    ...paymentActivities(ctx),
+    ...shipmentActivities(ctx),
+  };
+}
+
+export type { OrderActivities, PlacedOrder, RecordOrderEventInput, ShipmentRef } from './contract';
+export type { CarrierAdapter, CarrierBooking, PaymentAdapter } from './adapters/types';
+export { PaymentDeclinedError, ProviderRefusedError, ProviderUnavailableError } from './adapters/types';
+export { PaymentSimulator, type PaymentSimulatorOptions } from './adapters/payment-simulator';
+export { CarrierSimulator, type CarrierSimulatorOptions, SIMULATED_CARRIER, parseCarrierDelay } from './adapters/carrier-simulator';
+export { type CarrierDispatchEvent, dispatchDueCarrierEvents, startCarrierDispatcher } from './adapters/carrier-dispatcher';
+export { isSimulatorFailing, setSimulatorFailing } from './adapters/sim-switches';
+export { type AppendedEvent, orderCacheKey, orderEventsChannel } from './events-publisher';

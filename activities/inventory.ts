@@ -1,0 +1,162 @@
+// Reservations: an order holds stock (products.reserved, inventory_reservations) until it ships
+// or is undone. Product rows are always locked in SKU order after the order row, so concurrent
+// orders queue on the same products instead of deadlocking, and availability is checked under
+// the lock: available (on_hand - reserved) can never go below zero.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { EntityManager } from 'typeorm';
+import { BusinessFailure } from '../domain/failures';
+import type { OrderLineInput } from '../domain/order';
+import type { OrderActivities } from './contract';
+import { heartbeat, throwIfCancelled } from './heartbeat';
+import { type ActivityContext, type OrderTransaction, withLockedOrder } from './order-events';
+
+interface Held {
+  sku: string;
+  quantity: number;
+}
+
+interface StockRow {
+  sku: string;
+  on_hand: number;
+  reserved: number;
+}
+
+async function lockProducts(manager: EntityManager, skus: string[]): Promise<Map<string, StockRow>> {
+  const rows: StockRow[] = await manager.query(
+    'SELECT sku, on_hand, reserved FROM products WHERE sku = ANY($1::varchar[]) ORDER BY sku FOR NO KEY UPDATE',
+    [[...skus].sort()],
+  );
+  return new Map(rows.map((row) => [row.sku, row]));
+}
+
+async function heldBy(tx: OrderTransaction, status: 'HELD' | 'SHIPPED' = 'HELD'): Promise<Held[]> {
+  return tx.manager.query(
+    'SELECT sku, quantity FROM inventory_reservations WHERE order_id = $1 AND status = $2 ORDER BY sku',
+    [tx.order.id, status],
+  );
+}
+
+async function addReserved(manager: EntityManager, changes: { sku: string; delta: number }[]): Promise<void> {
+  await manager.query(
+    `UPDATE products p SET reserved = p.reserved + d.delta, version = p.version + 1, updated_at = now()
+       FROM unnest($1::varchar[], $2::int[]) AS d(sku, delta) WHERE p.sku = d.sku`,
+    [changes.map((c) => c.sku), changes.map((c) => c.delta)],
+  );
+}
+
+/** The quantities an order asks for, per SKU; a malformed line is a bug upstream, not stock. */
+function wantedQuantities(orderId: string, lines: OrderLineInput[]): Map<string, number> {
+  const wanted = new Map<string, number>();
+  for (const line of lines) {
+    if (typeof line.sku !== 'string' || !Number.isSafeInteger(line.quantity) || line.quantity < 1) {
+      throw ApplicationFailure.nonRetryable(`order ${orderId}: cannot reserve line ${JSON.stringify(line)}`, BusinessFailure.InvalidOrder);
+    }
+    wanted.set(line.sku, (wanted.get(line.sku) ?? 0) + line.quantity);
+  }
+  return wanted;
+}
+
+/**
+ * The goods left: what the order holds becomes a 'ship' movement in the stock ledger (on_hand
+ * and reserved both drop) and its reservations are SHIPPED, so no compensation can release them.
+ */
+export async function shipReservations(tx: OrderTransaction): Promise<Held[]> {
+  const held = await heldBy(tx);
+  if (held.length === 0) return held;
+  await lockProducts(tx.manager, held.map((h) => h.sku));
+  await tx.manager.query(
+    `WITH shipped AS (
+       UPDATE products p
+          SET on_hand = p.on_hand - h.quantity, reserved = p.reserved - h.quantity, version = p.version + 1, updated_at = now()
+         FROM unnest($2::varchar[], $3::int[]) AS h(sku, quantity)
+        WHERE p.sku = h.sku
+       RETURNING p.sku, p.on_hand, h.quantity)
+     INSERT INTO stock_movements (sku, delta, reason, on_hand_after, order_id, dedupe_key)
+     SELECT sku, -quantity, 'ship', on_hand, $1, $4 || sku FROM shipped`,
+    [tx.order.id, held.map((h) => h.sku), held.map((h) => h.quantity), `ship:${tx.order.id}:`],
+  );
+  await tx.manager.query(
+    `UPDATE inventory_reservations SET status = 'SHIPPED', updated_at = now() WHERE order_id = $1 AND status = 'HELD'`,
+    [tx.order.id],
+  );
+  return held;
+}
+
+export function inventoryActivities(ctx: ActivityContext): Pick<OrderActivities, 'reserveInventory' | 'releaseInventory'> {
+  return {
+    async reserveInventory({ orderId, lines }) {
+      heartbeat({ step: 'reserveInventory' });
+      throwIfCancelled();
+      const wanted = wantedQuantities(orderId, lines);
+      await withLockedOrder(ctx, orderId, async (tx) => {
+        if ((await heldBy(tx, 'SHIPPED')).length > 0) {
+          ctx.logger.warn({ orderId }, 'reserveInventory after the goods shipped: nothing to reserve');
+          return;
+        }
+        const held = new Map((await heldBy(tx)).map((h) => [h.sku, h.quantity]));
+        const changes = [...new Set([...held.keys(), ...wanted.keys()])]
+          .sort()
+          .map((sku) => ({ sku, wanted: wanted.get(sku) ?? 0, held: held.get(sku) ?? 0 }))
+          .map((c) => ({ ...c, delta: c.wanted - c.held }))
+          .filter((c) => c.delta !== 0);
+        // Already exactly what was asked for: a retry, or a reserve after an unchanged edit.
+        if (changes.length === 0) return;
+
+        const stock = await lockProducts(tx.manager, changes.map((c) => c.sku));
+        for (const change of changes) {
+          const product = stock.get(change.sku);
+          if (!product) {
+            throw ApplicationFailure.nonRetryable(`unknown sku ${change.sku}`, BusinessFailure.UnknownSku, { sku: change.sku });
+          }
+          const available = product.on_hand - product.reserved;
+          if (change.delta > available) {
+            // Thrown inside the transaction: it rolls back, so nothing at all was reserved.
+            throw ApplicationFailure.nonRetryable(
+              `out of stock: ${change.sku} (requested ${change.wanted}, available ${available + change.held})`,
+              BusinessFailure.OutOfStock,
+              { sku: change.sku, requested: change.wanted, available: available + change.held },
+            );
+          }
+        }
+        await addReserved(tx.manager, changes);
+        const kept = changes.filter((c) => c.wanted > 0);
+        await tx.manager.query(
+          `INSERT INTO inventory_reservations (order_id, sku, quantity, status)
+           SELECT $1, r.sku, r.quantity, 'HELD' FROM unnest($2::varchar[], $3::int[]) AS r(sku, quantity)
+           ON CONFLICT (order_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity, status = 'HELD', updated_at = now()`,
+          [orderId, kept.map((c) => c.sku), kept.map((c) => c.wanted)],
+        );
+        await tx.manager.query(
+          `UPDATE inventory_reservations SET status = 'RELEASED', updated_at = now()
+            WHERE order_id = $1 AND sku = ANY($2::varchar[])`,
+          [orderId, changes.filter((c) => c.wanted === 0).map((c) => c.sku)],
+        );
+        // Keyed by sequence: idempotency comes from the state check above, not from the key.
+        await tx.append('inventory.reserved', `inventory.reserved@${tx.nextSeq}`, {
+          lines: [...wanted].map(([sku, quantity]) => ({ sku, quantity })),
+          changes: changes.map(({ sku, delta }) => ({ sku, delta })),
+        });
+      });
+    },
+
+    async releaseInventory({ orderId }) {
+      heartbeat({ step: 'releaseInventory' });
+      await withLockedOrder(
+        ctx,
+        orderId,
+        async (tx) => {
+          const held = await heldBy(tx);
+          if (held.length === 0) return;
+          await lockProducts(tx.manager, held.map((h) => h.sku));
+          await addReserved(tx.manager, held.map((h) => ({ sku: h.sku, delta: -h.quantity })));
+          await tx.manager.query(
+            `UPDATE inventory_reservations SET status = 'RELEASED', updated_at = now() WHERE order_id = $1 AND status = 'HELD'`,
+            [orderId],
+          );
+          await tx.append('inventory.released', `inventory.released@${tx.nextSeq}`, { lines: held });
+        },
+        () => undefined, // no order, nothing held
+      );
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// The one way activities change an order: lock its projection row, apply the effect and the
+// projection change, append the event that explains it, commit, then publish. Taking the row
+// lock first serialises every activity of one order (so checks for "already done" are exact)
+// and keeps order_events' sequence gapless: seq = event_seq + 1 under the lock.
+import { ApplicationFailure } from '@temporalio/activity';
+import { v5 as uuidv5, validate as isUuid } from 'uuid';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { Logger } from 'pino';
+import type { OrderEventType } from '../domain/events';
+import type { OrderLine } from '../domain/order';
+import type { OrderStatus } from '../domain/order-status';
+import { Order } from '../entities/order';
+import type { CarrierAdapter, PaymentAdapter } from './adapters/types';
+import type { AppendedEvent, EventPublisher } from './events-publisher';
+
+/** What every activity module is built from (see createOrderActivities). */
+export interface ActivityContext {
+  dataSource: DataSource;
+  publisher: EventPublisher;
+  payment: PaymentAdapter;
+  carrier: CarrierAdapter;
+  logger: Logger;
+}
+
+const ORDERSAGA_NAMESPACE = '4f1d2c9e-7b3a-5e8d-9c61-2a0b7e4d3f15';
+
+/** Ids of rows an activity creates derive from its idempotency key: a retry makes the same id. */
+export function recordId(name: string): string {
+  return uuidv5(name, ORDERSAGA_NAMESPACE);
+}
+
+/** What the activities need to know of the order they locked. */
+export interface LockedOrder {
+  id: string;
+  status: OrderStatus;
+  eventSeq: number;
+}
+
+export class OrderTransaction {
+  readonly appended: AppendedEvent[] = [];
+
+  constructor(
+    readonly manager: EntityManager,
+    readonly order: LockedOrder,
+  ) {}
+
+  /** The seq of the event already appended under `dedupeKey`, or null. */
+  async seqOf(dedupeKey: string): Promise<number | null> {
+    const rows: { seq: number }[] = await this.manager.query(
+      'SELECT seq FROM order_events WHERE order_id = $1 AND dedupe_key = $2',
+      [this.order.id, dedupeKey],
+    );
+    return rows[0]?.seq ?? null;
+  }
+
+  /** The sequence number the next appended event will get (for keys of state-checked events). */
+  get nextSeq(): number {
+    return this.order.eventSeq + 1;
+  }
+
+  async updateOrder(changes: QueryDeepPartialEntity<Order>): Promise<void> {
+    await this.manager.update(Order, { id: this.order.id }, changes);
+    if (typeof changes.status === 'string') this.order.status = changes.status as OrderStatus;
+  }
+
+  /** Makes the projection's lines exactly `lines`, numbered from 1 in the given order. */
+  async replaceLines(lines: OrderLine[]): Promise<void> {
+    await this.manager.query('DELETE FROM order_lines WHERE order_id = $1', [this.order.id]);
+    if (lines.length === 0) return;
+    await this.manager.query(
+      `INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price, unit_price_decimal, discount_pct, amount)
+       SELECT $1, l.line_no, l.sku, l.quantity, l.unit_price, l.unit_price_decimal, l.discount_pct, l.amount
+         FROM unnest($2::int[], $3::varchar[], $4::int[], $5::bigint[], $6::numeric[], $7::numeric[], $8::bigint[])
+           AS l(line_no, sku, quantity, unit_price, unit_price_decimal, discount_pct, amount)`,
+      [
+        this.order.id,
+        lines.map((_, i) => i + 1),
+        lines.map((l) => l.sku),
+        lines.map((l) => l.quantity),
+        lines.map((l) => l.unitPrice),
+        lines.map((l) => l.unitPriceDecimal),
+        lines.map((l) => l.discountPct ?? '0'),
+        lines.map((l) => l.amount),
+      ],
+    );
+  }
+
+  // Note: `UPDATE ... RETURNING` is wrapped in a CTE throughout this code because TypeORM's
+  // query() answers a bare UPDATE with [rows, rowCount] instead of the rows.
+  async append(type: OrderEventType, dedupeKey: string, data: Record<string, unknown> = {}): Promise<AppendedEvent> {
+    const [{ event_seq: seq }]: { event_seq: number }[] = await this.manager.query(
+      `WITH bumped AS (UPDATE orders SET event_seq = event_seq + 1, updated_at = now() WHERE id = $1 RETURNING event_seq)
+       SELECT event_seq FROM bumped`,
+      [this.order.id],
+    );
+    const [{ occurred_at: occurredAt }]: { occurred_at: Date }[] = await this.manager.query(
+      'INSERT INTO order_events (order_id, seq, type, dedupe_key, data) VALUES ($1, $2, $3, $4, $5) RETURNING occurred_at',
+      [this.order.id, seq, type, dedupeKey, data],
+    );
+    this.order.eventSeq = seq;
+    const event = { orderId: this.order.id, seq, type, data, occurredAt: occurredAt.toISOString() };
+    this.appended.push(event);
+    return event;
+  }
+}
+
+export function orderNotFound(orderId: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`order ${orderId} has no projection (placeOrder must run first)`, 'OrderNotFound');
+}
+
+/**
+ * Runs `work` in one transaction holding the order's row lock, then publishes what it appended.
+ * A missing order fails with OrderNotFound unless `ifMissing` says what to return instead.
+ */
+export async function withLockedOrder<T>(
+  ctx: ActivityContext,
+  orderId: string,
+  work: (tx: OrderTransaction) => Promise<T>,
+  ifMissing?: () => T,
+): Promise<T> {
+  if (!isUuid(orderId)) {
+    if (ifMissing) return ifMissing();
+    throw orderNotFound(orderId);
+  }
+  let appended: AppendedEvent[] = [];
+  const result = await ctx.dataSource.transaction(async (manager) => {
+    const rows: LockedOrder[] = await manager.query(
+      'SELECT id, status, event_seq AS "eventSeq" FROM orders WHERE id = $1 FOR NO KEY UPDATE',
+      [orderId],
+    );
+    if (rows.length === 0) {
+      if (ifMissing) return ifMissing();
+      throw orderNotFound(orderId);
+    }
+    const tx = new OrderTransaction(manager, rows[0]);
+    const value = await work(tx);
+    appended = tx.appended;
+    return value;
+  });
+  await ctx.publisher.publish(appended);
+  return result;
+}
+
+/** Runs `work` in a transaction and publishes the events of `tx` after commit (placeOrder). */
+export async function publishAfterCommit<T>(ctx: ActivityContext, work: (manager: EntityManager) => Promise<{ value: T; appended: AppendedEvent[] }>): Promise<T> {
+  const { value, appended } = await ctx.dataSource.transaction(work);
+  await ctx.publisher.publish(appended);
+  return value;
+}

@@ -1,0 +1,190 @@
+// Recording the order: placeOrder (step 1) and recordOrderEvent (every status change and edit
+// the workflow decides). Both go through the locked-order transaction of order-events.ts.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { EntityManager } from 'typeorm';
+import { validate as isUuid } from 'uuid';
+import { BusinessFailure, type BusinessFailureType } from '../domain/failures';
+import { unitPriceFromDecimal } from '../domain/money';
+import { type CreateOrderInput, type OrderLine, validateAddress, validateLines } from '../domain/order';
+import { type Tier, type Totals, priceOrder } from '../domain/pricing';
+import type { Order } from '../entities/order';
+import type { OrderActivities, PlacedOrder, RecordOrderEventInput } from './contract';
+import { heartbeat } from './heartbeat';
+import { shipReservations } from './inventory';
+import { type ActivityContext, OrderTransaction, publishAfterCommit, withLockedOrder } from './order-events';
+
+type Verdict = { placement: PlacedOrder; customerId: string | null };
+
+const rejected = (failure: BusinessFailureType, reason: string, customerId: string | null = null): Verdict => ({
+  placement: { accepted: false, failure, reason },
+  customerId,
+});
+
+/** Checks the order against the catalogue and prices it, inside the recording transaction. */
+async function checkOrder(manager: EntityManager, order: CreateOrderInput): Promise<Verdict> {
+  const problems = [...validateLines(order.lines), ...validateAddress(order.shippingAddress)];
+  if (problems.length > 0) {
+    return rejected(BusinessFailure.InvalidOrder, problems.map((p) => `${p.pointer}: ${p.detail}`).join('; '));
+  }
+
+  const [customer]: { id: string; tier: Tier | null; active: boolean }[] = isUuid(order.customerId)
+    ? await manager.query('SELECT id, tier, active FROM customers WHERE id = $1', [order.customerId])
+    : [];
+  if (!customer) return rejected(BusinessFailure.UnknownCustomer, `unknown customer ${order.customerId}`);
+  if (!customer.active) return rejected(BusinessFailure.CustomerInactive, `customer ${customer.id} is not active`, customer.id);
+
+  const skus = order.lines.map((line) => line.sku);
+  const products: { sku: string; unit_price_decimal: string }[] = await manager.query(
+    'SELECT sku, unit_price_decimal FROM products WHERE sku = ANY($1::varchar[])',
+    [skus],
+  );
+  const prices = new Map(products.map((p) => [p.sku, p.unit_price_decimal]));
+  const unknown = skus.filter((sku) => !prices.has(sku));
+  if (unknown.length > 0) return rejected(BusinessFailure.UnknownSku, `unknown sku ${unknown.join(', ')}`, customer.id);
+
+  const unpriced = order.lines.map(({ sku, quantity }) => ({ sku, quantity, ...unitPriceFromDecimal(prices.get(sku)!), discountPct: '0.00' }));
+  const { lineAmounts, totals } = priceOrder({ lines: unpriced, tier: customer.tier, country: order.shippingAddress.country });
+  const lines: OrderLine[] = unpriced.map((line, i) => ({ ...line, amount: lineAmounts[i] }));
+  return { placement: { accepted: true, tier: customer.tier, lines, totals }, customerId: customer.id };
+}
+
+/** What placeOrder answered the first time (also for an order that was recorded another way). */
+async function recordedPlacement(manager: EntityManager, orderId: string): Promise<PlacedOrder | null> {
+  const [created]: { placement: PlacedOrder | null }[] = await manager.query(
+    `SELECT data->'placement' AS placement FROM order_events WHERE order_id = $1 AND dedupe_key = 'order.created'`,
+    [orderId],
+  );
+  if (created?.placement) return created.placement;
+  const [order]: { status: string; status_reason: string | null; customer_tier: Tier | null; totals: Totals | null }[] =
+    await manager.query(
+      `SELECT status, status_reason, customer_tier,
+              CASE WHEN total IS NULL THEN NULL ELSE json_build_object(
+                'subtotal', subtotal, 'discount', discount, 'shipping', shipping, 'tax', tax, 'total', total) END AS totals
+         FROM orders WHERE id = $1`,
+      [orderId],
+    );
+  if (!order) return null;
+  if (order.status === 'REJECTED' || order.totals === null) {
+    return { accepted: false, failure: BusinessFailure.InvalidOrder, reason: order.status_reason ?? 'rejected' };
+  }
+  const lines: OrderLine[] = await manager.query(
+    `SELECT sku, quantity, unit_price::int AS "unitPrice", unit_price_decimal AS "unitPriceDecimal",
+            discount_pct AS "discountPct", amount::int AS amount
+       FROM order_lines WHERE order_id = $1 ORDER BY line_no`,
+    [orderId],
+  );
+  return { accepted: true, tier: order.customer_tier, lines, totals: order.totals };
+}
+
+/** The projection columns a recordOrderEvent input changes. */
+function projectionChanges(tx: OrderTransaction, input: RecordOrderEventInput): Partial<Order> {
+  const changes: Partial<Order> = {};
+  if (input.status !== undefined && input.status !== tx.order.status) {
+    changes.status = input.status;
+    changes.statusReason = input.statusReason ?? null;
+    // Where an operator's retry resumes; cleared once the order moves on.
+    changes.parkedFrom = input.status === 'NEEDS_ATTENTION' ? tx.order.status : null;
+  } else if (input.statusReason !== undefined) {
+    changes.statusReason = input.statusReason;
+  }
+  const edit = input.changes ?? {};
+  if (edit.totals) Object.assign(changes, edit.totals);
+  if (edit.shippingAddress) changes.shippingAddress = edit.shippingAddress;
+  if (edit.trackingNumber !== undefined) changes.trackingNumber = edit.trackingNumber;
+  return changes;
+}
+
+export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'placeOrder' | 'recordOrderEvent'> {
+  return {
+    async placeOrder({ order, placedAt }) {
+      heartbeat({ step: 'placeOrder' });
+      // Without a UUID there is no row to record the rejection in: the caller is broken.
+      if (!isUuid(order?.orderId)) {
+        throw ApplicationFailure.nonRetryable(`orderId must be a UUID, got ${JSON.stringify(order?.orderId)}`, BusinessFailure.InvalidOrder);
+      }
+      const createdAt = new Date(placedAt);
+      if (Number.isNaN(createdAt.getTime())) {
+        throw ApplicationFailure.nonRetryable(`placedAt must be an ISO timestamp, got ${JSON.stringify(placedAt)}`, BusinessFailure.InvalidOrder);
+      }
+
+      return publishAfterCommit(ctx, async (manager) => {
+        const recorded = await recordedPlacement(manager, order.orderId);
+        if (recorded) return { value: recorded, appended: [] };
+
+        const { placement, customerId } = await checkOrder(manager, order);
+        const tier = placement.accepted ? placement.tier : null;
+        const totals = placement.accepted ? placement.totals : null;
+        const status = placement.accepted ? 'PENDING' : 'REJECTED';
+        const address = validateAddress(order.shippingAddress).length === 0 ? order.shippingAddress : null;
+        // Waits for a concurrent placement of the same order and then does nothing.
+        const inserted: unknown[] = await manager.query(
+          `INSERT INTO orders (id, status, status_reason, customer_id, customer_tier, shipping_address,
+                               subtotal, discount, shipping, tax, total, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+           ON CONFLICT (id) DO NOTHING RETURNING id`,
+          [
+            order.orderId,
+            status,
+            placement.accepted ? null : placement.reason,
+            customerId,
+            tier,
+            address,
+            totals?.subtotal ?? null,
+            totals?.discount ?? null,
+            totals?.shipping ?? null,
+            totals?.tax ?? null,
+            totals?.total ?? null,
+            createdAt,
+          ],
+        );
+        if (inserted.length === 0) return { value: (await recordedPlacement(manager, order.orderId))!, appended: [] };
+
+        const tx = new OrderTransaction(manager, { id: order.orderId, status, eventSeq: 0 });
+        if (placement.accepted) await tx.replaceLines(placement.lines);
+        await tx.append('order.created', 'order.created', {
+          customerId: order.customerId,
+          lines: placement.accepted ? placement.lines : order.lines,
+          totals,
+          placement,
+          ...(order.requestId ? { requestId: order.requestId } : {}),
+        });
+        if (!placement.accepted) {
+          await tx.append('order.rejected', 'order.rejected', { failure: placement.failure, reason: placement.reason });
+        }
+        return { value: placement, appended: tx.appended };
+      });
+    },
+
+    async recordOrderEvent(input) {
+      return withLockedOrder(ctx, input.orderId, async (tx) => {
+        const seen = await tx.seqOf(input.dedupeKey);
+        if (seen !== null) return { seq: seen };
+
+        const changes = projectionChanges(tx, input);
+        if (changes.status === 'SHIPPED') {
+          await shipReservations(tx); // the goods left: stock leaves the ledger with them
+          await tx.manager.query(
+            `UPDATE shipments SET status = 'SHIPPED', shipped_at = now(), updated_at = now() WHERE order_id = $1 AND status = 'CREATED'`,
+            [tx.order.id],
+          );
+        } else if (changes.status === 'DELIVERED') {
+          await tx.manager.query(
+            `UPDATE shipments SET status = 'DELIVERED', delivered_at = now(), updated_at = now()
+              WHERE order_id = $1 AND status IN ('CREATED', 'SHIPPED')`,
+            [tx.order.id],
+          );
+        }
+        if (input.changes?.lines) await tx.replaceLines(input.changes.lines);
+        if (Object.keys(changes).length > 0) await tx.updateOrder(changes);
+
+        const event = await tx.append(input.type, input.dedupeKey, {
+          ...input.data,
+          ...(input.status !== undefined ? { status: input.status } : {}),
+          ...(input.statusReason !== undefined ? { statusReason: input.statusReason } : {}),
+          ...(input.changes ? { changes: input.changes } : {}),
+        });
+        return { seq: event.seq };
+      });
+    },
+  };
+}

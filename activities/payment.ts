@@ -1,0 +1,142 @@
+// Payment steps through the payment adapter. Order of work in each: look at what PostgreSQL
+// already knows (a retry after a commit returns it without calling the provider), call the
+// provider with the step's idempotency key (a retry after a crash gets the provider's first
+// answer again), then record the answer and the event in one transaction.
+import { ApplicationFailure } from '@temporalio/activity';
+import { validate as isUuid } from 'uuid';
+import { CURRENCY } from '../domain/money';
+import { BusinessFailure } from '../domain/failures';
+import { PaymentDeclinedError, ProviderRefusedError } from './adapters/types';
+import type { OrderActivities } from './contract';
+import { throwIfCancelled, whileHeartbeating } from './heartbeat';
+import { type ActivityContext, orderNotFound, recordId, withLockedOrder } from './order-events';
+
+interface PaymentRow {
+  order_id: string;
+  payment_status: 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | null;
+  authorization_id: string | null;
+  capture_id: string | null;
+}
+
+/** The order and its payment, if any; null when the order does not exist. */
+async function paymentOf(ctx: ActivityContext, orderId: string): Promise<PaymentRow | null> {
+  if (!isUuid(orderId)) return null;
+  const rows: PaymentRow[] = await ctx.dataSource.query(
+    `SELECT o.id AS order_id, p.status AS payment_status, p.authorization_id, p.capture_id
+       FROM orders o LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = $1`,
+    [orderId],
+  );
+  return rows[0] ?? null;
+}
+
+/** A decline is the customer's business; a refusal is a request the provider will never accept. */
+function asActivityFailure(err: unknown): unknown {
+  if (err instanceof PaymentDeclinedError) {
+    return ApplicationFailure.nonRetryable(err.message, BusinessFailure.PaymentDeclined, { declineCode: err.declineCode });
+  }
+  if (err instanceof ProviderRefusedError) {
+    return ApplicationFailure.nonRetryable(err.message, 'PaymentRefused', { code: err.code });
+  }
+  return err; // technical: retried by the workflow's policy
+}
+
+async function callProvider<T>(step: string, call: () => Promise<T>): Promise<T> {
+  throwIfCancelled();
+  try {
+    return await whileHeartbeating(step, call);
+  } catch (err) {
+    throw asActivityFailure(err);
+  }
+}
+
+export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, 'authorizePayment' | 'capturePayment' | 'voidPayment'> {
+  const { payment } = ctx;
+  return {
+    async authorizePayment({ orderId, token, amount, idempotencyKey }) {
+      const known = await paymentOf(ctx, orderId);
+      if (!known) throw orderNotFound(orderId);
+      if (known.authorization_id) return { authorizationId: known.authorization_id };
+
+      const { authorizationId } = await callProvider('authorizePayment', () =>
+        payment.authorize({ idempotencyKey, token, amount, currency: CURRENCY, orderId }),
+      );
+      return withLockedOrder(ctx, orderId, async (tx) => {
+        const inserted: unknown[] = await tx.manager.query(
+          `INSERT INTO payments (id, order_id, provider, status, amount, currency, authorization_id, authorize_idempotency_key)
+           VALUES ($1, $2, $3, 'AUTHORIZED', $4, $5, $6, $7)
+           ON CONFLICT (order_id) DO NOTHING RETURNING id`,
+          [recordId(`payment:${idempotencyKey}`), orderId, payment.provider, amount, CURRENCY, authorizationId, idempotencyKey],
+        );
+        if (inserted.length === 0) {
+          const [recorded]: { authorization_id: string }[] = await tx.manager.query(
+            'SELECT authorization_id FROM payments WHERE order_id = $1',
+            [orderId],
+          );
+          return { authorizationId: recorded.authorization_id };
+        }
+        // PENDING -> PROCESSING is this step's move; any other status is the workflow's to set.
+        if (tx.order.status === 'PENDING') await tx.updateOrder({ status: 'PROCESSING', statusReason: null });
+        await tx.append('payment.authorized', 'payment.authorized', { authorizationId, amount, provider: payment.provider });
+        return { authorizationId };
+      });
+    },
+
+    async capturePayment({ orderId, idempotencyKey, amount }) {
+      const known = await paymentOf(ctx, orderId);
+      if (!known) throw orderNotFound(orderId);
+      if (!known.authorization_id) {
+        throw ApplicationFailure.nonRetryable(`order ${orderId} has no payment authorization to capture`, 'PaymentNotAuthorized');
+      }
+      if (known.capture_id) return { captureId: known.capture_id };
+      const authorizationId = known.authorization_id;
+
+      // A voided authorization is refused by the provider (PaymentRefused).
+      const { captureId } = await callProvider('capturePayment', () => payment.capture({ idempotencyKey, authorizationId, amount }));
+      return withLockedOrder(ctx, orderId, async (tx) => {
+        const [recorded]: { status: string; capture_id: string | null }[] = await tx.manager.query(
+          'SELECT status, capture_id FROM payments WHERE order_id = $1',
+          [orderId],
+        );
+        if (recorded.capture_id) return { captureId: recorded.capture_id }; // recorded by a concurrent attempt
+        if (recorded.status !== 'AUTHORIZED') {
+          throw ApplicationFailure.nonRetryable(`order ${orderId}: the payment is ${recorded.status}, not capturable`, 'PaymentRefused');
+        }
+        await tx.manager.query(
+          `UPDATE payments SET status = 'CAPTURED', capture_id = $2, captured_amount = $3, capture_idempotency_key = $4,
+                  captured_at = now(), updated_at = now()
+            WHERE order_id = $1`,
+          [orderId, captureId, amount, idempotencyKey],
+        );
+        await tx.manager.query(
+          `UPDATE invoices SET status = 'PAID', paid_at = now(), updated_at = now() WHERE order_id = $1 AND status = 'ISSUED'`,
+          [orderId],
+        );
+        await tx.append('payment.captured', 'payment.captured', { captureId, amount });
+        return { captureId };
+      });
+    },
+
+    async voidPayment({ orderId, idempotencyKey }) {
+      const known = await paymentOf(ctx, orderId);
+      // Nothing authorized (the step never ran or was declined), already voided, or captured.
+      if (!known || known.payment_status !== 'AUTHORIZED' || !known.authorization_id) return;
+      const authorizationId = known.authorization_id;
+      try {
+        await whileHeartbeating('voidPayment', () => payment.void({ idempotencyKey, authorizationId }));
+      } catch (err) {
+        // Voided earlier under another key (a crash between provider and record): record it now.
+        if (!(err instanceof ProviderRefusedError && err.code === 'already_voided')) throw asActivityFailure(err);
+      }
+      await withLockedOrder(ctx, orderId, async (tx) => {
+        const voided: unknown[] = await tx.manager.query(
+          `WITH voided AS (
+             UPDATE payments SET status = 'VOIDED', voided_at = now(), void_idempotency_key = $2, updated_at = now()
+              WHERE order_id = $1 AND status = 'AUTHORIZED' RETURNING id)
+           SELECT id FROM voided`,
+          [orderId, idempotencyKey],
+        );
+        if (voided.length > 0) await tx.append('payment.voided', 'payment.voided', { authorizationId });
+      });
+    },
+  };
+}

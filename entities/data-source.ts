@@ -1,0 +1,70 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { Customer } from './customer';
+import { InventoryReservation } from './inventory-reservation';
+import { Invoice } from './invoice';
+import { migrations } from './migrations';
+import { Order, OrderLineRow } from './order';
+import { OrderEvent } from './order-event';
+import { Payment } from './payment';
+import { Product, StockMovement } from './product';
+import { Shipment } from './shipment';
+import { SimSwitch } from './sim-switch';
+import { MigrationAdoption } from './migration-adoption';
+import { MigrationDiscrepancy } from './migration-discrepancy';
+import { MigrationQuarantine } from './migration-quarantine';
+import { MigrationRun } from './migration-run';
+
+export const entities = [
+  Customer,
+  Product,
+  StockMovement,
+  Order,
+  OrderLineRow,
+  OrderEvent,
+  InventoryReservation,
+  Invoice,
+  Payment,
+  Shipment,
+  SimSwitch,
+  MigrationRun,
+  MigrationQuarantine,
+  MigrationDiscrepancy,
+  MigrationAdoption,
+];
+
+/** The advisory lock every migration runner takes (scripts/migrate.ts uses the same number). */
+export const MIGRATION_LOCK = 7_233_001;
+
+export function createDataSource(url: string, opts: { poolSize?: number; logging?: boolean } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTableName: 'typeorm_migrations',
+    // The schema belongs to the migrations alone.
+    synchronize: false,
+    migrationsRun: false,
+    installExtensions: false, // gen_random_uuid() is built in; extensions are the migrations' business
+    logging: opts.logging ?? false,
+    extra: { max: opts.poolSize ?? 10 },
+  });
+}
+
+/**
+ * Applies pending migrations; safe from several processes (workers, parallel test files) at
+ * once. The advisory lock is held on a connection of its own, so it works with any pool size.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const options = dataSource.options as { url?: string };
+  const lock = new Client({ connectionString: options.url });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lock.end(); // ending the session releases the lock
+  }
+}

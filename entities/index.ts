@@ -1,0 +1,12 @@
+export * from './column-types';
+export * from './customer';
+export * from './product';
+export * from './inventory-reservation';
+export * from './order';
+export * from './order-event';
+export * from './invoice';
+export * from './payment';
+export * from './shipment';
+export * from './sim-switch';
+export { migrations } from './migrations';
+export { createDataSource, entities, runMigrations, MIGRATION_LOCK } from './data-source';

@@ -1,0 +1,17 @@
+// Every schema migration, oldest first. The data source lists them explicitly (no globs), so
+// compiled code, tsx and jest all run the same set.
+import { CreateCatalog1795651200001 } from './1795651200001-create-catalog';
+import { CreateOrders1795651200002 } from './1795651200002-create-orders';
+import { CreateBilling1795651200003 } from './1795651200003-create-billing';
+import { CreateShipments1795651200004 } from './1795651200004-create-shipments';
+import { CreateSimulators1795651200005 } from './1795651200005-create-simulators';
+import { MigrationTables1795651200100 } from './1795651200100-migration-tables';
+
+export const migrations = [
+  CreateCatalog1795651200001,
+  CreateOrders1795651200002,
+  CreateBilling1795651200003,
+  CreateShipments1795651200004,
+  CreateSimulators1795651200005,
+  MigrationTables1795651200100,
+];

@@ -1,0 +1,158 @@
+// Step 4 (authorize), its compensation (void) and step 6 (capture) through the payment simulator.
+import { BusinessFailure } from '../../domain/failures';
+import { type Kit, eventsOf, failureOf, keyFor, openKit, orderRow, orderSnapshot, placedOrder } from './fixtures';
+
+let kit: Kit;
+beforeAll(async () => {
+  kit = await openKit();
+});
+afterAll(async () => {
+  await kit.dataSource.destroy();
+});
+
+/** An order with its invoice issued, ready to be authorized. */
+async function invoicedOrder() {
+  const placed = await placedOrder(kit);
+  if (!placed.placement.accepted) throw new Error('unreachable');
+  const { totals } = await kit.activities.createInvoice({ orderId: placed.orderId, revision: 1, lines: placed.placement.lines, tier: null, country: 'US' });
+  return { ...placed, amount: totals.total };
+}
+
+const authorize = (orderId: string, amount: number, token = 'tok_ok') =>
+  kit.activities.authorizePayment({ orderId, token, amount, idempotencyKey: keyFor(orderId, 'authorize') });
+const capture = (orderId: string, amount: number) =>
+  kit.activities.capturePayment({ orderId, amount, idempotencyKey: keyFor(orderId, 'capture') });
+const voidIt = (orderId: string) => kit.activities.voidPayment({ orderId, idempotencyKey: keyFor(orderId, 'void-authorization') });
+
+const paymentOf = async (orderId: string) =>
+  (await kit.dataSource.query('SELECT status, amount, authorization_id, capture_id FROM payments WHERE order_id = $1', [orderId]))[0];
+
+describe('authorizePayment', () => {
+  it('records the authorization, moves the order to PROCESSING and appends payment.authorized', async () => {
+    const { orderId, amount } = await invoicedOrder();
+
+    const { authorizationId } = await authorize(orderId, amount);
+
+    expect(await paymentOf(orderId)).toEqual({ status: 'AUTHORIZED', amount: String(amount), authorization_id: authorizationId, capture_id: null });
+    expect(await orderRow(kit.dataSource, orderId)).toMatchObject({ status: 'PROCESSING' });
+    expect((await eventsOf(kit.dataSource, orderId)).at(-1)).toMatchObject({ type: 'payment.authorized', data: { authorizationId, amount } });
+  });
+
+  it('answers a second call from PostgreSQL: same authorization, no provider call, nothing changed', async () => {
+    const { orderId, skus, amount } = await invoicedOrder();
+    const first = await authorize(orderId, amount);
+    const before = await orderSnapshot(kit.dataSource, orderId, skus);
+    const calls = kit.providerCalls.authorize;
+
+    expect(await authorize(orderId, amount)).toEqual(first);
+
+    expect(kit.providerCalls.authorize).toBe(calls);
+    expect(await orderSnapshot(kit.dataSource, orderId, skus)).toEqual(before);
+  });
+
+  it('fails PaymentDeclined (non-retryable) for a declined card and records nothing', async () => {
+    const { orderId, amount } = await invoicedOrder();
+
+    const failure = await failureOf(authorize(orderId, amount, 'tok_decline'));
+
+    expect(failure).toMatchObject({ type: BusinessFailure.PaymentDeclined, nonRetryable: true });
+    expect(await paymentOf(orderId)).toBeUndefined();
+    expect(await orderRow(kit.dataSource, orderId)).toMatchObject({ status: 'PENDING' });
+  });
+
+  it('fails with a retryable technical error while the provider is down (tok_down)', async () => {
+    const { orderId, amount } = await invoicedOrder();
+
+    const failure = await failureOf(authorize(orderId, amount, 'tok_down'));
+
+    expect(failure).toMatchObject({ name: 'ProviderUnavailableError' });
+    expect(failure.nonRetryable).toBeUndefined();
+    expect(await paymentOf(orderId)).toBeUndefined();
+  });
+
+  it('succeeds on the third attempt with tok_flaky_2 (same idempotency key)', async () => {
+    const { orderId, amount } = await invoicedOrder();
+
+    await expect(authorize(orderId, amount, 'tok_flaky_2')).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    await expect(authorize(orderId, amount, 'tok_flaky_2')).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
+    const { authorizationId } = await authorize(orderId, amount, 'tok_flaky_2');
+
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'AUTHORIZED', authorization_id: authorizationId });
+  });
+
+  it('is backed by the database: a second authorization for the order violates a unique constraint', async () => {
+    const { orderId, amount } = await invoicedOrder();
+    await authorize(orderId, amount);
+
+    await expect(
+      kit.dataSource.query(
+        `INSERT INTO payments (id, order_id, provider, status, amount, authorization_id, authorize_idempotency_key)
+         VALUES (gen_random_uuid(), $1, 'simulator', 'AUTHORIZED', 1, 'auth_other', 'other-key')`,
+        [orderId],
+      ),
+    ).rejects.toThrow(/payments_one_authorization_per_order/);
+  });
+});
+
+describe('capturePayment', () => {
+  it('captures the authorization, marks the invoice PAID and appends payment.captured; a second call changes nothing', async () => {
+    const { orderId, skus, amount } = await invoicedOrder();
+    await authorize(orderId, amount);
+
+    const { captureId } = await capture(orderId, amount);
+    const before = await orderSnapshot(kit.dataSource, orderId, skus);
+    const again = await capture(orderId, amount);
+
+    expect(again).toEqual({ captureId });
+    expect(await orderSnapshot(kit.dataSource, orderId, skus)).toEqual(before);
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'CAPTURED', capture_id: captureId });
+    expect(await kit.dataSource.query('SELECT status FROM invoices WHERE order_id = $1', [orderId])).toEqual([{ status: 'PAID' }]);
+    expect((await eventsOf(kit.dataSource, orderId)).at(-1)).toMatchObject({ type: 'payment.captured', data: { captureId, amount } });
+  });
+
+  it('fails (non-retryable) to capture a voided authorization: the provider refuses', async () => {
+    const { orderId, amount } = await invoicedOrder();
+    await authorize(orderId, amount);
+    await voidIt(orderId);
+
+    const failure = await failureOf(capture(orderId, amount));
+
+    expect(failure).toMatchObject({ type: 'PaymentRefused', nonRetryable: true, details: [{ code: 'authorization_voided' }] });
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'VOIDED', capture_id: null });
+  });
+
+  it('fails (non-retryable) when nothing was authorized', async () => {
+    const { orderId, amount } = await invoicedOrder();
+
+    expect(await failureOf(capture(orderId, amount))).toMatchObject({ type: 'PaymentNotAuthorized', nonRetryable: true });
+  });
+});
+
+describe('voidPayment', () => {
+  it('voids the authorization once and appends payment.voided; a second call changes nothing', async () => {
+    const { orderId, skus, amount } = await invoicedOrder();
+    await authorize(orderId, amount);
+
+    await voidIt(orderId);
+    const before = await orderSnapshot(kit.dataSource, orderId, skus);
+    await voidIt(orderId);
+
+    expect(await orderSnapshot(kit.dataSource, orderId, skus)).toEqual(before);
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'VOIDED' });
+    expect((await eventsOf(kit.dataSource, orderId)).at(-1)).toMatchObject({ type: 'payment.voided' });
+  });
+
+  it('is a no-op without an authorization and after a capture', async () => {
+    const bare = await invoicedOrder();
+    const captured = await invoicedOrder();
+    await authorize(captured.orderId, captured.amount);
+    await capture(captured.orderId, captured.amount);
+    const before = await orderSnapshot(kit.dataSource, captured.orderId, captured.skus);
+
+    await voidIt(bare.orderId);
+    await voidIt(captured.orderId);
+
+    expect(await paymentOf(bare.orderId)).toBeUndefined();
+    expect(await orderSnapshot(kit.dataSource, captured.orderId, captured.skus)).toEqual(before);
+  });
+});
