@@ -8,14 +8,33 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { Histogram } from 'prom-client';
 import { withRequestId } from '../runtime/logger';
+import { authenticate, loadClients, SCOPES, TokenIssuer, TokenVerifier } from './auth';
+import { OrderCache } from './cache';
 import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, errorResponse, errors, toApiError, validationError } from './errors';
+import { negotiateContent } from './json-api';
+import { OrderEventsHub } from './order-events-hub';
+import { rateLimit } from './rate-limit';
+import { billingRoutes } from './routes/billing';
+import { customerRoutes } from './routes/customers';
 import { healthRoutes } from './routes/health';
+import { oauthRoutes } from './routes/oauth';
+import { orderStreamRoutes } from './routes/order-stream';
+import { orderRoutes } from './routes/orders';
+import { productRoutes } from './routes/products';
+import { OrderWorkflows } from './temporal-calls';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createApp(deps: ApiDeps) {
   const { config, logger } = deps;
+  // Refuses the development client in production before anything listens.
+  const clients = loadClients(config);
+  const issuer = new TokenIssuer(clients, config);
+  const verifier = new TokenVerifier(config.JWT_SECRET);
+  const hub = new OrderEventsHub(deps.redisSubscriber, logger);
+  const cache = new OrderCache(deps, hub);
+  const workflows = new OrderWorkflows(deps.temporal, { taskQueue: config.ORDERS_TASK_QUEUE, timeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS });
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return errorResponse(c, validationError(result.error, result.target));
@@ -59,13 +78,42 @@ export function createApp(deps: ApiDeps) {
 
   app.route('/health', healthRoutes(deps));
 
+  // The token endpoint is limited per caller address; /v1 per client, after the token is checked.
+  app.use('/oauth/*', rateLimit(deps));
+  app.route('/oauth', oauthRoutes(issuer));
+
+  app.use('/v1/*', authenticate(verifier));
+  app.use('/v1/*', rateLimit(deps));
+  app.use('/v1/*', negotiateContent);
+  app.route('/v1', customerRoutes(deps));
+  app.route('/v1', productRoutes(deps));
+  app.route('/v1', orderRoutes({ deps, workflows, cache }));
+  app.route('/v1', orderStreamRoutes({ deps, hub, cache }));
+  app.route('/v1', billingRoutes({ deps, workflows, cache }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: `An access token from POST /oauth/token (client credentials). Scopes: ${SCOPES.join(', ')}.`,
+  });
+
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'ordersaga API', version: '1.0.0', description: 'Orders as durable Temporal workflows. JSON:API documents; amounts in integer cents.' },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 
-  app.notFound((c) => errorResponse(c, errors.notFound(`The route ${c.req.method} ${c.req.path}`)));
+  // A path that exists with other methods is 405 with Allow, not 404.
+  const allowedMethods = methodsByPath(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '));
+      return errorResponse(c, new ApiError(405, 'method_not_allowed', 'Method not allowed', `${c.req.path} allows ${allowed.join(', ')}, not ${c.req.method}.`));
+    }
+    return errorResponse(c, errors.notFound(`The route ${c.req.method} ${c.req.path}`));
+  });
   app.onError((err, c) => {
     const known = toApiError(err);
     if (known) return errorResponse(c, known);
@@ -73,4 +121,20 @@ export function createApp(deps: ApiDeps) {
     return errorResponse(c, new ApiError(500, 'internal_error', 'Internal error', 'The server failed to answer; the request id identifies it in the logs.'));
   });
   return app;
+}
+
+/** The methods registered for a concrete path, from the app's own route table (computed once). */
+function methodsByPath(app: OpenAPIHono<AppEnv>): (path: string) => string[] {
+  let table: { pattern: RegExp; method: string }[] | undefined;
+  return (path) => {
+    table ??= app.routes
+      .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+      .map((r) => ({
+        method: r.method,
+        pattern: new RegExp('^' + r.path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/') + '/?$'),
+      }));
+    const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
 }

@@ -88,7 +88,19 @@ export function toApiError(err: unknown): ApiError | null {
     const detail = err.message || (status === 413 ? 'The request body is too large.' : 'The request could not be processed.');
     return new ApiError(status, code, statusTitle(status), detail);
   }
+  if (isDatabaseUnavailable(err)) return errors.unavailable('The order database is not answering; try again shortly.', 5);
   return null;
+}
+
+/** PostgreSQL away (refused, dropped, shutting down, pool exhausted): a 503, not a 500. */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown; message?: unknown }; message?: unknown; name?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = String(e.driverError?.code ?? e.code ?? '');
+  if (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  if (e.name === 'CannotExecuteNotConnectedError' || e.name === 'ConnectionIsNotSetError') return true;
+  const message = String(e.driverError?.message ?? e.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Driver not Connected/i.test(message);
 }
 
 function statusTitle(status: number): string {

@@ -20,11 +20,14 @@ async function main() {
   // No offline queue and few retries: while Redis is away, commands fail at once.
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));
+  // A subscribed connection can run nothing else: live events get a connection of their own.
+  const redisSubscriber = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redisSubscriber.on('error', (err) => logger.warn({ err: err.message }, 'redis subscriber'));
   // Connection.lazy: the API starts (and reports Temporal as failing) while Temporal is down.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
-  const app = createApp({ config, logger, dataSource, redis, temporal, metrics });
+  const app = createApp({ config, logger, dataSource, redis, redisSubscriber, temporal, metrics });
   const server = serve({ fetch: app.fetch, port: config.API_PORT, hostname: config.API_HOST });
   const metricsServer = await serveMetrics(metrics, config.METRICS_PORT);
   logger.info({ port: config.API_PORT, metricsPort: config.METRICS_PORT }, 'api listening');
@@ -33,7 +36,7 @@ async function main() {
     { name: 'http', run: () => new Promise<void>((resolve) => server.close(() => resolve())) },
     { name: 'metrics', run: () => new Promise<void>((resolve) => metricsServer.close(() => resolve())) },
     { name: 'temporal', run: () => connection.close() },
-    { name: 'redis', run: () => redis.quit() },
+    { name: 'redis', run: () => Promise.all([redis.quit(), redisSubscriber.quit()]) },
     { name: 'postgres', run: () => dataSource.destroy() },
   ]);
 }

@@ -57,6 +57,12 @@ export const apiSchema = baseSchema.extend({
   BODY_LIMIT_BYTES: positiveInt.default(256 * 1024),
   CORS_ORIGINS: z.string().default('*'),
   CACHE_TTL_SECONDS: positiveInt.default(60),
+  /** Task queue the API starts order workflows on; tests give each file its own. */
+  ORDERS_TASK_QUEUE: z.string().min(1).default('orders'),
+  /** How long an idempotency record (the stored response) is kept per client and key. */
+  IDEMPOTENCY_TTL_SECONDS: positiveInt.default(24 * 60 * 60),
+  /** Lifetime of the in-process layer in front of the Redis read cache; 0 turns it off. */
+  LOCAL_CACHE_TTL_MS: nonNegativeInt.default(1000),
 });
 
 export const workerSchema = baseSchema.extend({

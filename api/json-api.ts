@@ -1,0 +1,220 @@
+// JSON:API plumbing shared by every route group: the media types, request/response document
+// schemas built from one attributes schema, content negotiation (406) and cursors.
+import { z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { SelectQueryBuilder } from 'typeorm';
+import { ApiError, ErrorDocument } from './errors';
+
+export const JSON_API = 'application/vnd.api+json';
+export const JSON_API_HEADERS = { 'Content-Type': JSON_API } as const;
+
+/** A request body accepted as JSON:API or plain JSON, both validated by the same strict schema. */
+export function jsonApiBody<S extends z.ZodType>(schema: S, description: string) {
+  return {
+    required: true,
+    description,
+    content: {
+      [JSON_API]: { schema },
+      'application/json': { schema },
+    },
+  } as const;
+}
+
+/** A response carrying a JSON:API document. */
+export function jsonApiResponse<S extends z.ZodType>(schema: S, description: string, headers?: Record<string, { description: string; schema: { type: 'string' } }>) {
+  return { description, content: { [JSON_API]: { schema } }, ...(headers ? { headers } : {}) } as const;
+}
+
+const errorDescriptions = {
+  400: 'malformed request (bad JSON, parameter or header)',
+  401: 'no valid bearer token',
+  403: 'the token lacks the scope this route needs',
+  404: 'no such resource',
+  405: 'the path exists but not with this method',
+  406: 'the Accept header allows no media type this route produces',
+  409: 'conflicts with the resource state (illegal transition, request in flight)',
+  412: 'If-Match does not match the current version',
+  413: 'the body is larger than the configured limit',
+  415: 'the Content-Type is neither application/vnd.api+json nor application/json',
+  422: 'the document is well-formed but invalid; source.pointer names the field',
+  428: 'this change needs an If-Match header',
+  429: 'rate limit exceeded; Retry-After says when to try again',
+  500: 'an unexpected fault; the request id identifies it in the logs',
+  503: 'a dependency (Temporal, PostgreSQL) is away or too slow; Retry-After says when to try again',
+} as const;
+type ErrorStatus = keyof typeof errorDescriptions;
+
+const errorContent = { [JSON_API]: { schema: ErrorDocument } } as const;
+
+/** Error responses every authenticated route can give, plus the ones named. */
+export function errorResponses<const S extends ErrorStatus>(...extra: S[]) {
+  const statuses: ErrorStatus[] = [400, 401, 403, 406, 429, 500, 503, ...extra];
+  return Object.fromEntries(statuses.map((s) => [s, { description: errorDescriptions[s], content: errorContent }])) as {
+    [K in 400 | 401 | 403 | 406 | 429 | 500 | 503 | S]: { description: string; content: typeof errorContent };
+  };
+}
+
+// ---- document schemas ----
+
+export const Links = z.object({ self: z.string() }).openapi('ResourceLinks');
+export const Relationship = z
+  .object({ data: z.object({ type: z.string(), id: z.string() }).nullable(), links: z.object({ related: z.string() }).optional() })
+  .openapi('Relationship');
+
+/** A resource object `{type, id, attributes, relationships?, links}` for one resource type. */
+export function resourceSchema<A extends z.ZodType>(type: string, attributes: A, withRelationships = false) {
+  return z.object({
+    type: z.literal(type),
+    id: z.string(),
+    attributes,
+    ...(withRelationships ? { relationships: z.record(z.string(), Relationship) } : {}),
+    links: Links,
+  });
+}
+
+export function singleDocument<R extends z.ZodType>(name: string, resource: R) {
+  return z.object({ data: resource, links: Links.optional() }).openapi(name);
+}
+
+export const ListLinks = z.object({ self: z.string(), next: z.string().nullable() });
+export const ListMeta = z.object({ pageSize: z.number().int() });
+
+export function listDocument<R extends z.ZodType>(name: string, resource: R) {
+  return z.object({ data: z.array(resource), links: ListLinks, meta: ListMeta }).openapi(name);
+}
+
+/** The body of a creating POST: `{data:{type, attributes}}`, strict at every level. */
+export function createRequest<A extends z.ZodType>(name: string, type: string, attributes: A) {
+  return z
+    .object({ data: z.object({ type: z.literal(type), attributes }).strict() })
+    .strict()
+    .openapi(name);
+}
+
+/** The body of a PUT/PATCH: `{data:{type, id, attributes}}`; the id must be the one in the path. */
+export function updateRequest<A extends z.ZodType>(name: string, type: string, attributes: A) {
+  return z
+    .object({ data: z.object({ type: z.literal(type), id: z.string().min(1).max(200), attributes }).strict() })
+    .strict()
+    .openapi(name);
+}
+
+/** JSON:API: an id in the body that differs from the URL's is 409. */
+export function assertSameId(bodyId: string, pathId: string): void {
+  if (bodyId !== pathId) {
+    throw new ApiError(409, 'id_mismatch', 'Conflict', `data.id '${bodyId}' does not match the id in the URL.`, { pointer: '/data/id' });
+  }
+}
+
+// ---- content negotiation ----
+
+interface MediaRange { type: string; subtype: string; q: number }
+
+function parseAccept(header: string): MediaRange[] {
+  return header
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [range, ...params] = part.split(';').map((p) => p.trim());
+      const [type = '', subtype = ''] = range.toLowerCase().split('/');
+      const qParam = params.find((p) => p.toLowerCase().startsWith('q='));
+      const q = qParam ? Number(qParam.slice(2)) : 1;
+      return { type, subtype, q: Number.isFinite(q) ? q : 0 };
+    });
+}
+
+/** Whether an Accept header allows one of `produces` (absent Accept allows everything). */
+export function accepts(header: string | undefined, produces: readonly string[]): boolean {
+  if (!header || header.trim() === '') return true;
+  const ranges = parseAccept(header);
+  return produces.some((mediaType) => {
+    const [type, subtype] = mediaType.split('/');
+    return ranges.some((r) => r.q > 0 && (r.type === '*' || r.type === type) && (r.subtype === '*' || r.subtype === subtype));
+  });
+}
+
+const JSON_TYPES = [JSON_API, 'application/json'] as const;
+
+/**
+ * 406 when the client accepts none of what the route produces: JSON:API (or plain JSON, which
+ * the same bytes satisfy) everywhere, Server-Sent Events on the stream route.
+ */
+export const negotiateContent: MiddlewareHandler = async (c, next) => {
+  const produces = c.req.path.endsWith('/stream') ? ['text/event-stream', ...JSON_TYPES] : JSON_TYPES;
+  if (!accepts(c.req.header('accept'), produces)) {
+    throw new ApiError(406, 'not_acceptable', 'Not acceptable', `This route produces ${produces.join(' or ')}.`, { header: 'Accept' });
+  }
+  await next();
+};
+
+// ---- cursors ----
+
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
+
+/** An opaque keyset cursor: base64url of the sort key and id of the last row of a page. */
+export function encodeCursor(value: { at: string; id: string }): string {
+  return Buffer.from(JSON.stringify([value.at, value.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' && CURSOR_TIMESTAMP.test(parsed[0]) && parsed[1].length <= 100) {
+      return { at: parsed[0], id: parsed[1] };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new ApiError(400, 'invalid_parameter', 'Invalid parameter', 'page[after] is not a cursor this API issued.', { parameter: 'page[after]' });
+}
+
+/** Query parameters of every list: page[size] (1..100, default 25) and page[after]. */
+export const pageQuery = {
+  'page[size]': z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: 'page[size]', in: 'query' }, example: 25 }),
+  'page[after]': z.string().max(512).optional().openapi({ param: { name: 'page[after]', in: 'query' } }),
+};
+
+/** Rebuilds the request URL's path and query with page[after] set, for links.next. */
+export function nextLink(url: string, after: string): string {
+  const u = new URL(url);
+  u.searchParams.set('page[after]', after);
+  return u.pathname + '?' + u.searchParams.toString().replace(/%5B/g, '[').replace(/%5D/g, ']');
+}
+
+export function selfLink(url: string): string {
+  const u = new URL(url);
+  const query = u.searchParams.toString().replace(/%5B/g, '[').replace(/%5D/g, ']');
+  return u.pathname + (query ? '?' + query : '');
+}
+
+/**
+ * Keyset pagination over (timestamp column, id): one row more than the page tells whether there
+ * is a next page. The cursor keeps PostgreSQL's own text of the timestamp, so microseconds
+ * survive the round trip (a JavaScript Date would cut them and repeat rows).
+ */
+export async function keysetPage<T extends object>(
+  qb: SelectQueryBuilder<T>,
+  keys: { at: string; id: string },
+  order: 'ASC' | 'DESC',
+  size: number,
+  after: string | undefined,
+): Promise<{ rows: T[]; next: string | null }> {
+  const cursor = after === undefined ? undefined : decodeCursor(after);
+  if (cursor) {
+    qb.andWhere(`(${keys.at}, ${keys.id}) ${order === 'ASC' ? '>' : '<'} (CAST(:cursorAt AS timestamptz), :cursorId)`, {
+      cursorAt: cursor.at,
+      cursorId: cursor.id,
+    });
+  }
+  qb.addSelect(`${keys.at}::text`, 'cursor_at')
+    .addSelect(`${keys.id}::text`, 'cursor_id')
+    .orderBy(keys.at, order)
+    .addOrderBy(keys.id, order)
+    .limit(size + 1);
+  const { entities, raw } = await qb.getRawAndEntities<{ cursor_at: string; cursor_id: string }>();
+  const rows = entities.slice(0, size);
+  const last = raw[rows.length - 1];
+  const next = entities.length > size && last ? encodeCursor({ at: last.cursor_at, id: last.cursor_id }) : null;
+  return { rows, next };
+}

@@ -1,0 +1,64 @@
+// One pattern subscription per API process to `order-events:*` (what the activities publish after
+// each committed order event). It wakes the SSE streams of that order and evicts the order from
+// the in-process cache. Events themselves are always read from order_events, so a lost message
+// only delays a stream until its next poll.
+import type Redis from 'ioredis';
+import type { Logger } from '../runtime/logger';
+
+const CHANNEL_PREFIX = 'order-events:';
+
+export type OrderEventListener = (orderId: string, seq: number | null) => void;
+
+export class OrderEventsHub {
+  private readonly byOrder = new Map<string, Set<() => void>>();
+  private readonly everyOrder = new Set<OrderEventListener>();
+  private subscribed = false;
+
+  constructor(
+    private readonly subscriber: Redis | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Whether events arrive right now (a connected subscription). */
+  get live(): boolean {
+    return this.subscriber !== undefined && this.subscribed && this.subscriber.status === 'ready';
+  }
+
+  /** Starts the subscription; ioredis re-subscribes by itself after a reconnect. */
+  start(): void {
+    const subscriber = this.subscriber;
+    if (!subscriber || this.subscribed) return;
+    this.subscribed = true;
+    subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      const orderId = channel.slice(CHANNEL_PREFIX.length);
+      let seq: number | null = null;
+      try {
+        const parsed = JSON.parse(message) as { seq?: unknown };
+        if (typeof parsed.seq === 'number') seq = parsed.seq;
+      } catch {
+        // a wake-up is enough
+      }
+      for (const listener of this.everyOrder) listener(orderId, seq);
+      for (const wake of this.byOrder.get(orderId) ?? []) wake();
+    });
+    subscriber.psubscribe(`${CHANNEL_PREFIX}*`).catch((err: Error) => {
+      this.logger.warn({ err: err.message }, 'order events subscription failed; streams poll PostgreSQL');
+    });
+  }
+
+  onAnyOrder(listener: OrderEventListener): void {
+    this.everyOrder.add(listener);
+  }
+
+  /** Calls `wake` whenever an event of `orderId` is published; returns the unsubscribe. */
+  watch(orderId: string, wake: () => void): () => void {
+    this.start();
+    let set = this.byOrder.get(orderId);
+    if (!set) this.byOrder.set(orderId, (set = new Set()));
+    set.add(wake);
+    return () => {
+      set.delete(wake);
+      if (set.size === 0) this.byOrder.delete(orderId);
+    };
+  }
+}

@@ -1,0 +1,168 @@
+// Invoices (read-only: the saga issues and voids them) and shipments with the carrier webhook.
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { Invoice } from '../../entities/invoice';
+import { Shipment } from '../../entities/shipment';
+import { secured } from '../auth';
+import type { OrderCache } from '../cache';
+import type { ApiDeps, AppEnv } from '../deps';
+import { errors } from '../errors';
+import { idempotency } from '../idempotency';
+import { errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, nextLink, selfLink } from '../json-api';
+import { loadOrder } from '../order-projection';
+import { InvoiceDocument, InvoiceList, InvoiceListQuery, CarrierEventRequest, ShipmentDocument } from '../schemas/billing';
+import { IdParam } from '../schemas/common';
+import type { OrderWorkflows } from '../temporal-calls';
+
+export function invoiceResource(i: Invoice) {
+  return {
+    type: 'invoices' as const,
+    id: i.id,
+    attributes: {
+      orderId: i.orderId,
+      revision: i.revision,
+      status: i.status,
+      currency: i.currency,
+      lines: i.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, unitPriceDecimal: l.unitPriceDecimal, amount: l.amount })),
+      totals: { subtotal: i.subtotal, discount: i.discount, shipping: i.shipping, tax: i.tax, total: i.total },
+      issuedAt: i.issuedAt.toISOString(),
+      paidAt: i.paidAt?.toISOString() ?? null,
+      voidedAt: i.voidedAt?.toISOString() ?? null,
+    },
+    links: { self: `/v1/invoices/${i.id}` },
+  };
+}
+
+export function shipmentResource(s: Shipment) {
+  return {
+    type: 'shipments' as const,
+    id: s.id,
+    attributes: {
+      orderId: s.orderId,
+      status: s.status,
+      carrier: s.carrier,
+      trackingNumber: s.trackingNumber,
+      createdAt: s.createdAt.toISOString(),
+      shippedAt: s.shippedAt?.toISOString() ?? null,
+      deliveredAt: s.deliveredAt?.toISOString() ?? null,
+      canceledAt: s.canceledAt?.toISOString() ?? null,
+    },
+    links: { self: `/v1/shipments/${s.id}` },
+  };
+}
+
+export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workflows: OrderWorkflows; cache: OrderCache }) {
+  const app = new OpenAPIHono<AppEnv>();
+  const invoices = () => deps.dataSource.getRepository(Invoice);
+  const shipments = () => deps.dataSource.getRepository(Shipment);
+
+  const orderInvoice = createRoute({
+    method: 'get',
+    path: '/orders/{id}/invoice',
+    tags: ['invoices'],
+    summary: "The order's current invoice (the live revision, else the latest)",
+    ...secured('orders:read'),
+    request: { params: IdParam },
+    responses: { 200: jsonApiResponse(InvoiceDocument, 'the invoice'), ...errorResponses(404) },
+  });
+  app.openapi(orderInvoice, async (c) => {
+    const { id } = c.req.valid('param');
+    const [invoice] = await invoices()
+      .createQueryBuilder('i')
+      .where('i.order_id = :id', { id })
+      .orderBy("CASE WHEN i.status = 'VOID' THEN 1 ELSE 0 END", 'ASC')
+      .addOrderBy('i.revision', 'DESC')
+      .limit(1)
+      .getMany();
+    if (!invoice) {
+      const order = await loadOrder(deps, id);
+      throw errors.notFound(order ? `An invoice of order ${id}` : `Order ${id}`);
+    }
+    return c.json({ data: invoiceResource(invoice) }, 200, JSON_API_HEADERS);
+  });
+
+  const readInvoice = createRoute({
+    method: 'get',
+    path: '/invoices/{id}',
+    tags: ['invoices'],
+    summary: 'Read an invoice revision',
+    ...secured('orders:read'),
+    request: { params: IdParam },
+    responses: { 200: jsonApiResponse(InvoiceDocument, 'the invoice'), ...errorResponses(404) },
+  });
+  app.openapi(readInvoice, async (c) => {
+    const { id } = c.req.valid('param');
+    const invoice = await invoices().findOneBy({ id });
+    if (!invoice) throw errors.notFound(`Invoice ${id}`);
+    return c.json({ data: invoiceResource(invoice) }, 200, JSON_API_HEADERS);
+  });
+
+  const listInvoices = createRoute({
+    method: 'get',
+    path: '/invoices',
+    tags: ['invoices'],
+    summary: 'List invoices, oldest first',
+    ...secured('orders:read'),
+    request: { query: InvoiceListQuery },
+    responses: { 200: jsonApiResponse(InvoiceList, 'a page of invoices'), ...errorResponses() },
+  });
+  app.openapi(listInvoices, async (c) => {
+    const query = c.req.valid('query');
+    const qb = invoices().createQueryBuilder('i');
+    if (query['filter[orderId]']) qb.andWhere('i.order_id = :orderId', { orderId: query['filter[orderId]'] });
+    if (query['filter[status]']) qb.andWhere('i.status = :status', { status: query['filter[status]'] });
+    const page = await keysetPage(qb, { at: 'i.issued_at', id: 'i.id' }, 'ASC', query['page[size]'], query['page[after]']);
+    return c.json(
+      {
+        data: page.rows.map(invoiceResource),
+        links: { self: selfLink(c.req.url), next: page.next ? nextLink(c.req.url, page.next) : null },
+        meta: { pageSize: query['page[size]'] },
+      },
+      200,
+      JSON_API_HEADERS,
+    );
+  });
+
+  const readShipment = createRoute({
+    method: 'get',
+    path: '/shipments/{id}',
+    tags: ['shipments'],
+    summary: 'Read a shipment',
+    ...secured('orders:read'),
+    request: { params: IdParam },
+    responses: { 200: jsonApiResponse(ShipmentDocument, 'the shipment'), ...errorResponses(404) },
+  });
+  app.openapi(readShipment, async (c) => {
+    const { id } = c.req.valid('param');
+    const shipment = await shipments().findOneBy({ id });
+    if (!shipment) throw errors.notFound(`Shipment ${id}`);
+    return c.json({ data: shipmentResource(shipment) }, 200, JSON_API_HEADERS);
+  });
+
+  const carrierEvent = createRoute({
+    method: 'post',
+    path: '/shipments/{id}/events',
+    tags: ['shipments', 'ops'],
+    summary: 'Carrier webhook: the shipment left, arrived, or hit a problem',
+    description: 'Signals the order workflow (fire and forget) and answers 202 with the shipment as recorded so far. Honours an Idempotency-Key.',
+    ...secured('ops', idempotency(deps, { required: false })),
+    request: { params: IdParam, body: jsonApiBody(CarrierEventRequest, 'the carrier event') },
+    responses: { 202: jsonApiResponse(ShipmentDocument, 'accepted'), ...errorResponses(404, 409, 413, 415, 422) },
+  });
+  app.openapi(carrierEvent, async (c) => {
+    const { id } = c.req.valid('param');
+    const { attributes } = c.req.valid('json').data;
+    const shipment = await shipments().findOneBy({ id });
+    if (!shipment) throw errors.notFound(`Shipment ${id}`);
+    if (shipment.status === 'CANCELED') throw errors.conflict('shipment_canceled', `Shipment ${id} was cancelled.`);
+    await workflows.carrierEvent(shipment.orderId, {
+      kind: attributes.kind,
+      trackingNumber: attributes.trackingNumber ?? shipment.trackingNumber,
+      ...(attributes.at ? { at: attributes.at } : {}),
+      ...(attributes.detail ? { detail: attributes.detail } : {}),
+    });
+    await cache.invalidate(shipment.orderId);
+    return c.json({ data: shipmentResource(shipment) }, 202, JSON_API_HEADERS);
+  });
+
+  return app;
+}

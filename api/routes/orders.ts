@@ -1,0 +1,343 @@
+// Orders: create (update-with-start), read (projection through the cache, or the workflow),
+// list, change, move, cancel, retry, and the event trail. Writes go to the order's workflow as
+// Temporal Updates and signals; the API never writes the order projection itself.
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { v5 as uuidv5 } from 'uuid';
+import type { OrderStatus } from '../../domain/order-status';
+import { validateAddress, validateLines } from '../../domain/order';
+import { Customer } from '../../entities/customer';
+import { OrderEvent } from '../../entities/order-event';
+import { Product } from '../../entities/product';
+import type { OrderState } from '../../workflows/order-definitions';
+import { hasScope, secured } from '../auth';
+import type { OrderCache } from '../cache';
+import type { ApiDeps, AppEnv } from '../deps';
+import { ApiError, errors } from '../errors';
+import { idempotency } from '../idempotency';
+import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, nextLink, selfLink } from '../json-api';
+import { listOrders, loadOrder, orderDocument, type OrderSnapshot, snapshotFromState } from '../order-projection';
+import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
+import {
+  CancelQuery,
+  ChangeOrderRequest,
+  ChangeShippingRequest,
+  CreateOrderRequest,
+  EventListQuery,
+  OrderDocument,
+  OrderEventList,
+  OrderList,
+  OrderListQuery,
+  ReadOrderQuery,
+  SetStatusRequest,
+} from '../schemas/orders';
+import { isOrderFinished, type OrderWorkflows } from '../temporal-calls';
+
+/** Namespace of order ids derived from (client, Idempotency-Key). Fixed forever: changing it would let a retry create a second order. */
+export const ORDER_ID_NAMESPACE = '6b1f3f0e-2a57-4c3e-8f0d-5d7a9e2c4b18';
+
+export function orderIdFor(clientId: string, idempotencyKey: string): string {
+  return uuidv5(`${clientId}\n${idempotencyKey}`, ORDER_ID_NAMESPACE);
+}
+
+interface OrderRouteDeps {
+  deps: ApiDeps;
+  workflows: OrderWorkflows;
+  cache: OrderCache;
+}
+
+function firstProblem(problems: { pointer: string; detail: string }[]): void {
+  const [problem] = problems;
+  if (problem) throw errors.unprocessable('invalid_field', problem.detail, `/data/attributes${problem.pointer}`);
+}
+
+export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  const readOrder = async (id: string): Promise<OrderSnapshot> => {
+    const order = await cache.get(id, () => loadOrder(deps, id));
+    if (!order) throw errors.notFound(`Order ${id}`);
+    return order;
+  };
+
+  /**
+   * A finished order's workflow takes no updates. Asking it for the status it already ended in
+   * (cancel twice, DELIVERED again) is still the harmless 200 it is while the workflow runs.
+   */
+  const unlessAlready = async (id: string, status: OrderStatus, change: () => Promise<OrderState>): Promise<OrderState | OrderSnapshot> => {
+    try {
+      return await change();
+    } catch (err) {
+      if (!isOrderFinished(err)) throw err;
+      const order = await loadOrder(deps, id);
+      if (order?.status === status) return order;
+      throw new ApiError(409, err.code, err.title, order ? `${err.detail} It is ${order.status}.` : err.detail, err.source);
+    }
+  };
+
+  const answer = async (c: Context<AppEnv>, result: OrderState | OrderSnapshot) =>
+    'orderId' in result ? answerAfterChange(c, result) : orderDocument(result);
+
+  /** After an update: the workflow's answer over the projection, and the cache emptied for the next read. */
+  const answerAfterChange = async (c: Context<AppEnv>, state: OrderState) => {
+    await cache.invalidate(state.orderId);
+    const projection = await loadOrder(deps, state.orderId);
+    return orderDocument(snapshotFromState(state, projection));
+  };
+
+  // ---------------------------------------------------------------- create
+
+  const create = createRoute({
+    method: 'post',
+    path: '/orders',
+    tags: ['orders'],
+    summary: 'Place an order',
+    description:
+      'Needs an Idempotency-Key (quoted or bare). The order id is derived from the client and the key, and the order ' +
+      'workflow is started with update-with-start, so a retry reaches the same order even without the idempotency ' +
+      'record. The customer and SKUs are checked first (422 with a pointer, nothing started). Answers 202 once the ' +
+      'order is recorded: a GET right after sees it.',
+    ...secured('orders:write', idempotency(deps, { required: true })),
+    request: {
+      headers: IdempotencyKeyHeader,
+      body: jsonApiBody(CreateOrderRequest, 'the order'),
+    },
+    responses: {
+      202: jsonApiResponse(OrderDocument, 'accepted: the order is recorded and its saga runs', {
+        Location: { description: 'the order', schema: { type: 'string' } },
+      }),
+      ...errorResponses(409, 413, 415, 422),
+    },
+  });
+  app.openapi(create, async (c) => {
+    const { attributes } = c.req.valid('json').data;
+    firstProblem(validateLines(attributes.lines));
+    firstProblem(validateAddress({ ...attributes.shippingAddress, line2: attributes.shippingAddress.line2 ?? null }));
+
+    // The catalogue check: nothing is started for an order that cannot be placed.
+    const customer = await deps.dataSource.getRepository(Customer).findOneBy({ id: attributes.customerId });
+    if (!customer) throw errors.unprocessable('unknown_customer', `No customer ${attributes.customerId}.`, '/data/attributes/customerId');
+    if (!customer.active) throw errors.unprocessable('customer_inactive', `Customer ${attributes.customerId} is not active.`, '/data/attributes/customerId');
+    const skus = attributes.lines.map((l) => l.sku);
+    const known = new Set(
+      (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
+    );
+    const unknownIndex = skus.findIndex((s) => !known.has(s));
+    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
+
+    const principal = c.get('principal')!;
+    const key = c.get('idempotencyKey')!;
+    const orderId = orderIdFor(principal.clientId, key);
+    const outcome = await workflows.place(
+      {
+        orderId,
+        customerId: attributes.customerId,
+        lines: attributes.lines,
+        shippingAddress: { ...attributes.shippingAddress, line2: attributes.shippingAddress.line2 ?? null },
+        payment: attributes.payment,
+        requestId: c.get('requestId'),
+      },
+      key,
+    );
+    // The update answers once the projection has the order, so the projection is the answer. It is
+    // also the answer to a retry: Temporal replays the first update outcome (the key is the update
+    // id) even for a finished workflow, which is never started again (REJECT_DUPLICATE).
+    const projection = await loadOrder(deps, orderId);
+    if (!projection && outcome.kind === 'finished') throw errors.conflict('order_finished', `Order ${orderId} for this Idempotency-Key is finished.`);
+    const snapshot = projection ?? snapshotFromState((outcome as { state: OrderState }).state, null);
+    const doc = orderDocument(snapshot);
+    return c.json(doc, 202, { ...JSON_API_HEADERS, Location: doc.data.links.self });
+  });
+
+  // ---------------------------------------------------------------- read
+
+  const read = createRoute({
+    method: 'get',
+    path: '/orders/{id}',
+    tags: ['orders'],
+    summary: 'Read an order',
+    description: 'From the projection through the cache; `?consistency=strong` asks the order workflow (slower, current to the moment).',
+    ...secured('orders:read'),
+    request: { params: IdParam, query: ReadOrderQuery },
+    responses: { 200: jsonApiResponse(OrderDocument, 'the order'), ...errorResponses(404) },
+  });
+  app.openapi(read, async (c) => {
+    const { id } = c.req.valid('param');
+    if (c.req.valid('query').consistency === 'strong') {
+      const projection = await loadOrder(deps, id);
+      try {
+        return c.json(orderDocument(snapshotFromState(await workflows.state(id), projection)), 200, JSON_API_HEADERS);
+      } catch (err) {
+        // Orders migrated as history only (delivered, cancelled) have no workflow: the projection is all there is.
+        if (err instanceof ApiError && err.status === 404 && projection) return c.json(orderDocument(projection), 200, JSON_API_HEADERS);
+        throw err;
+      }
+    }
+    return c.json(orderDocument(await readOrder(id)), 200, JSON_API_HEADERS);
+  });
+
+  const list = createRoute({
+    method: 'get',
+    path: '/orders',
+    tags: ['orders'],
+    summary: 'List orders',
+    description: 'filter[status]=A,B, filter[customerId], filter[legacyOrderNo], filter[createdAt][gte]/[lt]; sort=createdAt or -createdAt (default); page[size] (25, at most 100) and page[after] from links.next.',
+    ...secured('orders:read'),
+    request: { query: OrderListQuery },
+    responses: { 200: jsonApiResponse(OrderList, 'a page of orders'), ...errorResponses() },
+  });
+  app.openapi(list, async (c) => c.json(await listOrders(deps, c.req.valid('query'), c.req.url), 200, JSON_API_HEADERS));
+
+  // ---------------------------------------------------------------- change
+
+  const change = createRoute({
+    method: 'put',
+    path: '/orders/{id}',
+    tags: ['orders'],
+    summary: 'Change the lines and/or the shipping address',
+    description:
+      'Lines can change until the payment is authorized (only quantities of the order\'s SKUs, or dropping lines); the address ' +
+      'until the shipment is booked, and after authorization only within the same country. Refused changes are 409 ' +
+      'illegal_transition. With both, lines are changed first.',
+    ...secured('orders:write'),
+    request: { params: IdParam, body: jsonApiBody(ChangeOrderRequest, 'the changes') },
+    responses: { 200: jsonApiResponse(OrderDocument, 'the order after the change'), ...errorResponses(404, 409, 413, 415, 422) },
+  });
+  app.openapi(change, async (c) => {
+    const { id } = c.req.valid('param');
+    const { data } = c.req.valid('json');
+    assertSameId(data.id, id);
+    const { lines, shippingAddress } = data.attributes;
+    if (lines) firstProblem(validateLines(lines));
+    let state: OrderState | undefined;
+    if (lines) state = await workflows.changeLines(id, lines);
+    if (shippingAddress) state = await workflows.changeAddress(id, { ...shippingAddress, line2: shippingAddress.line2 ?? null });
+    return c.json(await answerAfterChange(c, state!), 200, JSON_API_HEADERS);
+  });
+
+  const shipping = createRoute({
+    method: 'put',
+    path: '/orders/{id}/shipping',
+    tags: ['orders'],
+    summary: 'Change the shipping address',
+    description: 'Until the shipment is booked; after payment authorization only within the same country (the country decides tax and shipping).',
+    ...secured('orders:write'),
+    request: { params: IdParam, body: jsonApiBody(ChangeShippingRequest, 'the new address') },
+    responses: { 200: jsonApiResponse(OrderDocument, 'the order after the change'), ...errorResponses(404, 409, 413, 415, 422) },
+  });
+  app.openapi(shipping, async (c) => {
+    const { id } = c.req.valid('param');
+    const { data } = c.req.valid('json');
+    assertSameId(data.id, id);
+    const address = data.attributes.shippingAddress;
+    const state = await workflows.changeAddress(id, { ...address, line2: address.line2 ?? null });
+    return c.json(await answerAfterChange(c, state), 200, JSON_API_HEADERS);
+  });
+
+  const setStatus = createRoute({
+    method: 'put',
+    path: '/orders/{id}/status',
+    tags: ['orders'],
+    summary: 'Move the order: SHIPPED (tracking number), DELIVERED, CANCELLED (reason)',
+    description: 'SHIPPED and DELIVERED need the ops scope, CANCELLED orders:write. Asking for the status the order has is a no-op 200; a move the transition table forbids is 409 illegal_transition.',
+    ...secured(['orders:write', 'ops']),
+    request: { params: IdParam, body: jsonApiBody(SetStatusRequest, 'the status wanted') },
+    responses: { 200: jsonApiResponse(OrderDocument, 'the order after the move'), ...errorResponses(404, 409, 413, 415, 422) },
+  });
+  app.openapi(setStatus, async (c) => {
+    const { id } = c.req.valid('param');
+    const { data } = c.req.valid('json');
+    assertSameId(data.id, id);
+    const { status, trackingNumber, reason } = data.attributes;
+    const needed = status === 'CANCELLED' ? 'orders:write' : 'ops';
+    if (!hasScope(c, needed)) throw errors.forbidden(needed);
+    const result = await unlessAlready(id, status, () =>
+      status === 'CANCELLED'
+        ? workflows.cancel(id, reason)
+        : workflows.setStatus(id, { status, ...(trackingNumber ? { trackingNumber } : {}), ...(reason ? { reason } : {}) }),
+    );
+    return c.json(await answer(c, result), 200, JSON_API_HEADERS);
+  });
+
+  const cancel = createRoute({
+    method: 'delete',
+    path: '/orders/{id}',
+    tags: ['orders'],
+    summary: 'Cancel the order',
+    description: 'As PUT status CANCELLED: the saga undoes its steps in reverse. Cancelling twice is a harmless 200; once shipped it is 409.',
+    ...secured('orders:write'),
+    request: { params: IdParam, query: CancelQuery },
+    responses: { 200: jsonApiResponse(OrderDocument, 'the order, CANCELLED or being cancelled'), ...errorResponses(404, 409) },
+  });
+  app.openapi(cancel, async (c) => {
+    const { id } = c.req.valid('param');
+    const result = await unlessAlready(id, 'CANCELLED', () => workflows.cancel(id, c.req.valid('query').reason));
+    return c.json(await answer(c, result), 200, JSON_API_HEADERS);
+  });
+
+  const retry = createRoute({
+    method: 'post',
+    path: '/orders/{id}/retry',
+    tags: ['orders', 'ops'],
+    summary: 'Operator: resume a NEEDS_ATTENTION order where it stopped',
+    ...secured('ops'),
+    request: { params: IdParam },
+    responses: { 202: jsonApiResponse(OrderDocument, 'the retry is signalled; the order resumes'), ...errorResponses(404, 409) },
+  });
+  app.openapi(retry, async (c) => {
+    const { id } = c.req.valid('param');
+    const order = await loadOrder(deps, id);
+    if (!order) throw errors.notFound(`Order ${id}`);
+    if (order.status !== 'NEEDS_ATTENTION') {
+      throw errors.conflict('illegal_transition', `Only a NEEDS_ATTENTION order can be retried; this one is ${order.status}.`);
+    }
+    await workflows.retry(id, { operator: c.get('principal')?.clientId });
+    return c.json(orderDocument(order), 202, JSON_API_HEADERS);
+  });
+
+  // ---------------------------------------------------------------- events
+
+  const events = createRoute({
+    method: 'get',
+    path: '/orders/{id}/events',
+    tags: ['orders'],
+    summary: "The order's event trail, oldest first",
+    ...secured('orders:read'),
+    request: { params: IdParam, query: EventListQuery },
+    responses: { 200: jsonApiResponse(OrderEventList, 'a page of events'), ...errorResponses(404) },
+  });
+  app.openapi(events, async (c) => {
+    const { id } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const order = await readOrder(id);
+    const size = query['page[size]'];
+    const rows = await deps.dataSource
+      .getRepository(OrderEvent)
+      .createQueryBuilder('e')
+      .where('e.order_id = :id AND e.seq > :after', { id: order.id, after: query['page[after]'] ?? 0 })
+      .orderBy('e.seq', 'ASC')
+      .limit(size + 1)
+      .getMany();
+    const page = rows.slice(0, size);
+    const last = page[page.length - 1];
+    return c.json(
+      {
+        data: page.map(eventResource),
+        links: { self: selfLink(c.req.url), next: rows.length > size && last ? nextLink(c.req.url, String(last.seq)) : null },
+        meta: { pageSize: size },
+      },
+      200,
+      JSON_API_HEADERS,
+    );
+  });
+
+  return app;
+}
+
+export function eventResource(e: OrderEvent) {
+  return {
+    type: 'order-events' as const,
+    id: `${e.orderId}:${e.seq}`,
+    attributes: { seq: e.seq, type: e.type, data: e.data, occurredAt: e.occurredAt.toISOString() },
+  };
+}

@@ -1,0 +1,176 @@
+// Every call the API makes to Temporal, each under a deadline (TEMPORAL_CALL_TIMEOUT_MS), and the
+// one place where Temporal's failures become HTTP answers: workflow not found -> 404, a refused
+// update -> 409 (or 422 for an invalid change), deadline passed or server away -> 503 with
+// Retry-After.
+import {
+  type Client,
+  isGrpcServiceError,
+  ServiceError,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { orderWorkflowId } from '../domain/ids';
+import type { CreateOrderInput, OrderLineInput, Problem, ShippingAddress } from '../domain/order';
+import type { OrderStatus } from '../domain/order-status';
+import {
+  type CarrierEvent,
+  cancelUpdate,
+  carrierEventSignal,
+  changeAddressUpdate,
+  changeLinesUpdate,
+  ORDER_WORKFLOW_TYPE,
+  OrderUpdateFailure,
+  type OrderState,
+  orderStateQuery,
+  orderWorkflowStartOptions,
+  placeOrderUpdate,
+  retrySignal,
+  setStatusUpdate,
+} from '../workflows/order-definitions';
+import { ApiError, errors } from './errors';
+
+const RETRY_AFTER_SECONDS = 2;
+/** gRPC status codes meaning "not now" (grpc-js is not a direct dependency, so by number). */
+const GRPC_CANCELLED = 1;
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_UNAVAILABLE = 14;
+
+class DeadlineExceeded extends Error {}
+
+/** The 409 of a change sent to an order whose workflow has finished. */
+export class OrderFinishedError extends ApiError {
+  constructor(orderId: string) {
+    super(409, 'illegal_transition', 'Conflict', `Order ${orderId} is finished; it cannot change any more.`);
+  }
+}
+
+export function isOrderFinished(err: unknown): err is OrderFinishedError {
+  return err instanceof OrderFinishedError;
+}
+
+export type PlaceOrderOutcome = { kind: 'placed'; state: OrderState } | { kind: 'finished' };
+
+export class OrderWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly options: { taskQueue: string; timeoutMs: number },
+  ) {}
+
+  /**
+   * Update-with-start: starts the order's workflow (or reaches the running one: USE_EXISTING)
+   * and waits until it has recorded the order. The Idempotency-Key is the update id, so a repeat
+   * is answered with the first outcome. A finished workflow is never started again
+   * (REJECT_DUPLICATE): `finished` tells the caller to answer from the projection.
+   */
+  async place(order: CreateOrderInput, idempotencyKey: string): Promise<PlaceOrderOutcome> {
+    const startWorkflowOperation = new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, orderWorkflowStartOptions({ order }, this.options.taskQueue));
+    try {
+      const state = await this.call(order.orderId, () =>
+        this.client.workflow.executeUpdateWithStart(placeOrderUpdate, { updateId: idempotencyKey, startWorkflowOperation }),
+      );
+      return { kind: 'placed', state };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'finished' };
+      throw err;
+    }
+  }
+
+  changeLines(orderId: string, lines: OrderLineInput[]): Promise<OrderState> {
+    return this.call(orderId, () => this.handle(orderId).executeUpdate(changeLinesUpdate, { args: [{ lines }] }));
+  }
+
+  changeAddress(orderId: string, shippingAddress: ShippingAddress): Promise<OrderState> {
+    return this.call(orderId, () => this.handle(orderId).executeUpdate(changeAddressUpdate, { args: [{ shippingAddress }] }));
+  }
+
+  setStatus(orderId: string, change: { status: OrderStatus; trackingNumber?: string; reason?: string }): Promise<OrderState> {
+    return this.call(orderId, () => this.handle(orderId).executeUpdate(setStatusUpdate, { args: [change] }));
+  }
+
+  cancel(orderId: string, reason?: string): Promise<OrderState> {
+    return this.call(orderId, () => this.handle(orderId).executeUpdate(cancelUpdate, { args: [{ reason }] }));
+  }
+
+  carrierEvent(orderId: string, event: CarrierEvent): Promise<void> {
+    return this.call(orderId, () => this.handle(orderId).signal(carrierEventSignal, event));
+  }
+
+  retry(orderId: string, args: { operator?: string; note?: string }): Promise<void> {
+    return this.call(orderId, () => this.handle(orderId).signal(retrySignal, args));
+  }
+
+  /** The workflow's live view (`?consistency=strong`). */
+  state(orderId: string): Promise<OrderState> {
+    return this.call(orderId, () => this.handle(orderId).query(orderStateQuery));
+  }
+
+  private handle(orderId: string) {
+    return this.client.workflow.getHandle(orderWorkflowId(orderId));
+  }
+
+  /** Runs `fn` with the gRPC deadline set and a timer as a second guard (a lazy connection can hang). */
+  private async call<T>(orderId: string, fn: () => Promise<T>): Promise<T> {
+    const { timeoutMs } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.client.withDeadline(Date.now() + timeoutMs, fn),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new DeadlineExceeded(`no answer from Temporal within ${timeoutMs} ms`)), timeoutMs + 100);
+        }),
+      ]);
+    } catch (err) {
+      throw temporalFailureToApiError(err, orderId);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function isUnavailable(err: unknown): boolean {
+  if (err instanceof DeadlineExceeded || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const cause = err instanceof ServiceError ? err.cause : err;
+  if (isGrpcServiceError(cause)) {
+    return [GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GRPC_CANCELLED, GRPC_RESOURCE_EXHAUSTED].includes(cause.code);
+  }
+  // Connection failures before any call (lazy connect) surface as plain errors or ServiceErrors.
+  return err instanceof ServiceError || /deadline|unavailable|connect|ECONNREFUSED|timed? ?out/i.test((err as Error)?.message ?? '');
+}
+
+function problemsOf(failure: ApplicationFailure): Problem[] {
+  const details = failure.details?.[0];
+  if (!Array.isArray(details)) return [];
+  return details.filter((p): p is Problem => typeof p === 'object' && p !== null && typeof (p as Problem).pointer === 'string');
+}
+
+/** The one mapping from Temporal failures to HTTP answers; anything unknown stays a 500. */
+export function temporalFailureToApiError(err: unknown, orderId: string): unknown {
+  if (err instanceof ApiError) return err;
+  if (err instanceof WorkflowNotFoundError) {
+    // An update or signal to a closed workflow is NOT_FOUND too; the order exists but is finished.
+    if (/already completed|already finished|closed/i.test(err.message)) {
+      return new OrderFinishedError(orderId);
+    }
+    return errors.notFound(`Order ${orderId}`);
+  }
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      if (cause.type === OrderUpdateFailure.InvalidChange) {
+        const [first] = problemsOf(cause);
+        return errors.unprocessable('invalid_change', cause.message, `/data/attributes${first?.pointer ?? ''}`);
+      }
+      return errors.conflict('illegal_transition', cause.message);
+    }
+    return errors.conflict('illegal_transition', cause?.message ?? err.message);
+  }
+  if (isUnavailable(err)) {
+    return errors.unavailable('The order service did not answer in time; try again shortly.', RETRY_AFTER_SECONDS);
+  }
+  return err;
+}
