@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { Histogram } from 'prom-client';
@@ -16,6 +17,7 @@ import { negotiateContent } from './json-api';
 import { OrderEventsHub } from './order-events-hub';
 import { rateLimit } from './rate-limit';
 import { billingRoutes } from './routes/billing';
+import { codecRoutes } from './routes/codec';
 import { customerRoutes } from './routes/customers';
 import { healthRoutes } from './routes/health';
 import { oauthRoutes } from './routes/oauth';
@@ -66,11 +68,12 @@ export function createApp(deps: ApiDeps) {
     );
   });
   app.use('*', secureHeaders());
-  app.use('*', cors({
+  // The codec endpoint answers the Temporal UI's origins with credentials itself (routes/codec.ts).
+  app.use('*', except('/codec/*', cors({
     origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
     allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Request-Id', 'Last-Event-ID'],
     exposeHeaders: ['Location', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'ETag'],
-  }));
+  })));
   app.use('*', bodyLimit({
     maxSize: config.BODY_LIMIT_BYTES,
     onError: (c) => errorResponse(c, new ApiError(413, 'payload_too_large', 'Payload too large', `The request body exceeds ${config.BODY_LIMIT_BYTES} bytes.`)),
@@ -81,6 +84,7 @@ export function createApp(deps: ApiDeps) {
   // The token endpoint is limited per caller address; /v1 per client, after the token is checked.
   app.use('/oauth/*', rateLimit(deps));
   app.route('/oauth', oauthRoutes(issuer));
+  app.route('/codec', codecRoutes({ deps, verifier, issuer }));
 
   app.use('/v1/*', authenticate(verifier));
   app.use('/v1/*', rateLimit(deps));

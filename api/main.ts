@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
 import { createDataSource } from '../entities/data-source';
 import { apiSchema, loadConfig } from '../runtime/config';
+import { createDataConverter } from '../runtime/data-converter';
 import { createLogger } from '../runtime/logger';
 import { createMetricsRegistry, serveMetrics } from '../runtime/metrics';
 import { onShutdown } from '../runtime/shutdown';
@@ -25,7 +26,8 @@ async function main() {
   redisSubscriber.on('error', (err) => logger.warn({ err: err.message }, 'redis subscriber'));
   // Connection.lazy: the API starts (and reports Temporal as failing) while Temporal is down.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // The same payload encryption as the workers: both sides must read what the other writes.
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(config) });
 
   const app = createApp({ config, logger, dataSource, redis, redisSubscriber, temporal, metrics });
   const server = serve({ fetch: app.fetch, port: config.API_PORT, hostname: config.API_HOST });

@@ -2,6 +2,7 @@
 // Defaults work on one machine (they match `./dev up`); a bad value stops the process with one
 // line naming the variable.
 import { z } from 'zod';
+import { parseEncryptionKeys } from './payload-codec';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
@@ -26,6 +27,15 @@ const redisUrl = z.string().refine((v) => {
   }
 }, 'must be a URL like redis://host:6379');
 
+/** "k2:<base64 32 bytes>,k1:<base64>": the first encrypts, all decrypt (rotation). */
+const encryptionKeys = z.string().superRefine((v, ctx) => {
+  try {
+    parseEncryptionKeys(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, like 127.0.0.1:7233');
 
 /** Settings every process shares. */
@@ -38,6 +48,12 @@ export const baseSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   METRICS_PORT: port.default(9464),
+  /**
+   * Keys of the payload codec that encrypts Temporal payloads (addresses, payment tokens):
+   * "k2:<base64 of 32 bytes>,k1:<base64>"; the first encrypts, every one decrypts, so a new key
+   * goes first and old ones stay until no history needs them. Empty: payloads are not encrypted.
+   */
+  PAYLOAD_ENCRYPTION_KEYS: encryptionKeys.default(''),
 });
 
 export const apiSchema = baseSchema.extend({
@@ -63,6 +79,14 @@ export const apiSchema = baseSchema.extend({
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(24 * 60 * 60),
   /** Lifetime of the in-process layer in front of the Redis read cache; 0 turns it off. */
   LOCAL_CACHE_TTL_MS: nonNegativeInt.default(1000),
+  /** Origins of the Temporal UI allowed to call the codec endpoint (/codec) with credentials. */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .refine(
+      (v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)),
+      'must be origins like http://127.0.0.1:8233, comma-separated (no "*": the codec answers with credentials)',
+    )
+    .default('http://127.0.0.1:8233,http://localhost:8233'),
 });
 
 export const workerSchema = baseSchema.extend({

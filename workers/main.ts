@@ -13,6 +13,7 @@ import { PaymentSimulator } from '../activities/adapters/payment-simulator';
 import { createDataSource } from '../entities/data-source';
 import { ORDERS_TASK_QUEUE } from '../domain/ids';
 import { loadConfig, workerSchema } from '../runtime/config';
+import { createDataConverter } from '../runtime/data-converter';
 import { createLogger } from '../runtime/logger';
 import { onShutdown } from '../runtime/shutdown';
 import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
@@ -42,7 +43,9 @@ async function main() {
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // Payload encryption (PAYLOAD_ENCRYPTION_KEYS) for the worker and its client alike.
+  const dataConverter = createDataConverter(config);
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
   const manual = config.CARRIER_MODE === 'manual';
   const activities = createOrderActivities({
@@ -69,6 +72,7 @@ async function main() {
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+    dataConverter,
   });
 
   const stopDispatcher = config.ENABLE_CARRIER_DISPATCHER
