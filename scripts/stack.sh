@@ -59,6 +59,11 @@ ensure_redis() {
   command -v redis-server >/dev/null || apt_install redis-server
 }
 
+# The browser test (test/browser) drives Debian's chromium: playwright-core downloads no browser.
+ensure_chromium() {
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_install chromium
+}
+
 # ---------------------------------------------------------------- ports and waiting
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

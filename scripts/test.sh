@@ -18,6 +18,7 @@ ensure_node_modules
 ensure_temporal
 ensure_postgres
 ensure_redis
+ensure_chromium
 
 cleanup() {
   local rc=$?

@@ -3,6 +3,7 @@
 // test receives through `call()` is checked against the app's own /openapi.json.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Redis from 'ioredis';
 import pino from 'pino';
@@ -104,6 +105,8 @@ export interface HarnessOptions {
   worker?: boolean;
   dataSource?: DataSource;
   temporalEnv?: TestWorkflowEnvironment;
+  /** The API's Temporal client (default: the environment's, which has no payload codec). */
+  temporalClient?: Client;
 }
 
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -127,7 +130,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     RATE_LIMIT_PER_MINUTE: '100000',
     ...options.env,
   });
-  const deps: ApiDeps = { config, logger: silent, dataSource, redis, redisSubscriber, temporal: env.client, metrics: new Registry() };
+  const deps: ApiDeps = { config, logger: silent, dataSource, redis, redisSubscriber, temporal: options.temporalClient ?? env.client, metrics: new Registry() };
   const app = createApp(deps);
 
   const holds = new Map<string, { promise: Promise<void>; release: () => void }>();
