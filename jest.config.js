@@ -14,6 +14,8 @@ const swc = [
 ];
 
 module.exports = {
+  // Jest 30 reads the timeout from the root config, not from a project.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
