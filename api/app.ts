@@ -15,11 +15,13 @@ import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, errorResponse, errors, toApiError, validationError } from './errors';
 import { negotiateContent } from './json-api';
 import { OrderEventsHub } from './order-events-hub';
+import { registerOrderMetrics } from './order-metrics';
 import { rateLimit } from './rate-limit';
 import { billingRoutes } from './routes/billing';
 import { codecRoutes } from './routes/codec';
 import { customerRoutes } from './routes/customers';
 import { healthRoutes } from './routes/health';
+import { migrationRunRoutes } from './routes/migration-runs';
 import { oauthRoutes } from './routes/oauth';
 import { orderStreamRoutes } from './routes/order-stream';
 import { orderRoutes } from './routes/orders';
@@ -50,6 +52,7 @@ export function createApp(deps: ApiDeps) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [deps.metrics],
   });
+  registerOrderMetrics(deps);
 
   // Request id first, so every later log line and the response carry it.
   app.use('*', async (c, next) => {
@@ -94,6 +97,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', orderRoutes({ deps, workflows, cache }));
   app.route('/v1', orderStreamRoutes({ deps, hub, cache }));
   app.route('/v1', billingRoutes({ deps, workflows, cache }));
+  app.route('/v1', migrationRunRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
