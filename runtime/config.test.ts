@@ -34,4 +34,11 @@ describe('configuration', () => {
   it('treats an empty variable as not set', () => {
     expect(parseConfig(apiSchema, { API_PORT: '' }).API_PORT).toBe(3000);
   });
+
+  it('has migration settings with defaults, and refuses a schema name that is not a plain identifier', () => {
+    expect(parseConfig(workerSchema, {})).toMatchObject({ MIGRATION_INTERVAL_SECONDS: 3600, MIGRATION_SCHEDULE_PAUSED: false, LEGACY_SCHEMA: 'legacy' });
+    expect(parseConfig(workerSchema, { MIGRATION_SCHEDULE_PAUSED: 'true', MIGRATION_INTERVAL_SECONDS: '60' })).toMatchObject({ MIGRATION_SCHEDULE_PAUSED: true, MIGRATION_INTERVAL_SECONDS: 60 });
+    expect(() => parseConfig(workerSchema, { LEGACY_SCHEMA: 'legacy; drop' })).toThrow(/^invalid configuration: LEGACY_SCHEMA /);
+    expect(() => parseConfig(workerSchema, { MIGRATION_INTERVAL_SECONDS: '0' })).toThrow(/^invalid configuration: MIGRATION_INTERVAL_SECONDS /);
+  });
 });

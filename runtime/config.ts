@@ -75,6 +75,8 @@ export const apiSchema = baseSchema.extend({
   CACHE_TTL_SECONDS: positiveInt.default(60),
   /** Task queue the API starts order workflows on; tests give each file its own. */
   ORDERS_TASK_QUEUE: z.string().min(1).default('orders'),
+  /** The migration Schedule POST /v1/migration-runs triggers; tests give each file its own. */
+  MIGRATION_SCHEDULE_ID: z.string().min(1).default('legacy-migration'),
   /** How long an idempotency record (the stored response) is kept per client and key. */
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(24 * 60 * 60),
   /** Lifetime of the in-process layer in front of the Redis read cache; 0 turns it off. */
@@ -105,6 +107,12 @@ export const workerSchema = baseSchema.extend({
   CARRIER_POLL_MS: positiveInt.default(250),
   SHUTDOWN_GRACE_MS: positiveInt.default(30000),
   ENABLE_CARRIER_DISPATCHER: bool.default(true),
+  /** How often the legacy migration Schedule runs. */
+  MIGRATION_INTERVAL_SECONDS: positiveInt.default(3600),
+  /** Create the migration Schedule paused (runs only when triggered); an existing one keeps its state. */
+  MIGRATION_SCHEDULE_PAUSED: bool.default(false),
+  /** The legacy schema the migration reads. */
+  LEGACY_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier, like legacy').default('legacy'),
 });
 
 export type BaseConfig = z.infer<typeof baseSchema>;

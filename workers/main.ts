@@ -1,6 +1,7 @@
-// The worker process: validated settings, connections, the order worker (from the prebuilt
-// workflow bundle when there is one), the carrier simulator's dispatcher, Temporal's Prometheus
-// metrics on METRICS_PORT, and a graceful stop that lets in-flight tasks finish.
+// The worker process: validated settings, connections, the order and migration workers (from the
+// prebuilt workflow bundle when there is one), the legacy migration's Schedule, the carrier
+// simulator's dispatcher, Temporal's Prometheus metrics on METRICS_PORT, and a graceful stop that
+// lets in-flight tasks finish.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,11 +12,12 @@ import { createOrderActivities } from '../activities';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
 import { PaymentSimulator } from '../activities/adapters/payment-simulator';
 import { createDataSource } from '../entities/data-source';
-import { ORDERS_TASK_QUEUE } from '../domain/ids';
+import { MIGRATION_TASK_QUEUE, ORDERS_TASK_QUEUE } from '../domain/ids';
 import { loadConfig, workerSchema } from '../runtime/config';
 import { createDataConverter } from '../runtime/data-converter';
 import { createLogger } from '../runtime/logger';
 import { onShutdown } from '../runtime/shutdown';
+import { createMigrationWorker, ensureMigrationSchedule } from './migration-worker';
 import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
 
 const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
@@ -74,6 +76,24 @@ async function main() {
     shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
     dataConverter,
   });
+  const migrationWorker = await createMigrationWorker({
+    connection,
+    dataSource,
+    namespace: config.TEMPORAL_NAMESPACE,
+    logger,
+    ...(existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : {}),
+    shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+    dataConverter,
+  });
+  // A Schedule that cannot be set up now (Temporal refuses it) is no reason to stop taking orders.
+  await ensureMigrationSchedule(client, {
+    intervalSeconds: config.MIGRATION_INTERVAL_SECONDS,
+    pausedOnCreate: config.MIGRATION_SCHEDULE_PAUSED,
+    workflowInput: { sourceSchema: config.LEGACY_SCHEMA },
+  }).then(
+    (schedule) => logger.info({ ...schedule, intervalSeconds: config.MIGRATION_INTERVAL_SECONDS, sourceSchema: config.LEGACY_SCHEMA }, 'migration schedule ready'),
+    (err: Error) => logger.warn({ err: err.message }, 'migration schedule not set up; the worker goes on without it'),
+  );
 
   const stopDispatcher = config.ENABLE_CARRIER_DISPATCHER
     ? startCarrierEventDispatcher({
@@ -85,10 +105,17 @@ async function main() {
     : async () => undefined;
 
   // SIGTERM: stop taking work, let in-flight tasks finish (run() resolves), then close.
-  const running = worker.run();
+  const running = Promise.all([worker.run(), migrationWorker.run()]);
   onShutdown(logger, [
     { name: 'carrier dispatcher', run: stopDispatcher },
-    { name: 'worker', run: async () => { worker.shutdown(); await running; } },
+    {
+      name: 'workers',
+      run: async () => {
+        // The SDK's own signal handler (Runtime shutdownSignals) may have started draining them already.
+        for (const w of [worker, migrationWorker]) if (w.getState() === 'RUNNING') w.shutdown();
+        await running;
+      },
+    },
     {
       name: 'connections',
       run: async () => {
@@ -99,7 +126,7 @@ async function main() {
       },
     },
   ], config.SHUTDOWN_GRACE_MS + 5000);
-  logger.info({ taskQueue: ORDERS_TASK_QUEUE, metricsPort: config.METRICS_PORT, bundle: existsSync(bundlePath) }, 'worker started');
+  logger.info({ taskQueues: [ORDERS_TASK_QUEUE, MIGRATION_TASK_QUEUE], metricsPort: config.METRICS_PORT, bundle: existsSync(bundlePath) }, 'worker started');
   await running;
 }
 

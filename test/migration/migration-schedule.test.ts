@@ -42,12 +42,14 @@ it('is created once, updated in place, pausable and triggerable, one run at a ti
   expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'migrationWorkflow', taskQueue: bed.taskQueue });
 
   // Triggering works while paused (an operator's "run now"); a second trigger during the run is refused.
-  expect(await triggerMigrationRun(bed.env.client, scheduleId)).toEqual({ triggered: true });
+  const triggered = await triggerMigrationRun(bed.env.client, scheduleId, { awaitStartMs: 30_000 });
   const running = await eventually(async () => (await handle.describe()).info.runningActions[0], 'the triggered run to start', 30_000);
-  expect(await triggerMigrationRun(bed.env.client, scheduleId)).toEqual({ triggered: false, reason: 'already_running', workflowId: running.workflow.workflowId });
+  const ref = { workflowId: running.workflow.workflowId, runId: running.workflow.firstExecutionRunId };
+  expect(triggered).toEqual({ triggered: true, run: ref });
+  expect(await triggerMigrationRun(bed.env.client, scheduleId)).toEqual({ triggered: false, reason: 'already_running', run: ref });
 
   await bed.env.client.workflow.getHandle(running.workflow.workflowId).result();
-  const [run] = await bed.dataSource.query('SELECT status, source_schema, workflow_id FROM migration_runs WHERE workflow_id = $1', [running.workflow.workflowId]);
-  expect(run).toEqual({ status: 'completed', source_schema: bed.sourceSchema, workflow_id: running.workflow.workflowId });
+  const [run] = await bed.dataSource.query('SELECT id, status, source_schema, workflow_id FROM migration_runs WHERE workflow_id = $1', [running.workflow.workflowId]);
+  expect(run).toEqual({ id: ref.runId, status: 'completed', source_schema: bed.sourceSchema, workflow_id: running.workflow.workflowId });
   expect(await triggerMigrationRun(bed.env.client, `${scheduleId}-missing`)).toEqual({ triggered: false, reason: 'no_schedule' });
 });
