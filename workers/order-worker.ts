@@ -1,0 +1,96 @@
+// The worker for task queue `orders`: the order workflow plus the saga's activities. Production
+// starts from the prebuilt bundle (`npm run build` writes dist/workflow-bundle.js); development
+// and tests bundle from source. The process entry (workers/main.ts) builds the dependencies.
+import path from 'node:path';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { DataConverter, Duration, Logger } from '@temporalio/common';
+import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerInterceptors, type WorkflowBundleOption } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { type CarrierDispatchEvent, startCarrierDispatcher } from '../activities/adapters/carrier-dispatcher';
+import type { OrderActivities } from '../activities/contract';
+import { ORDERS_TASK_QUEUE, orderWorkflowId } from '../domain/ids';
+import { carrierEventSignal } from '../workflows/order-definitions';
+
+/** workflows/index.ts from source, dist/workflows/index.js once compiled: webpack resolves either. */
+export const ORDER_WORKFLOWS_PATH = path.resolve(__dirname, '../workflows');
+
+export interface OrderWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  activities: OrderActivities;
+  /** A prebuilt bundle (production). Without it the workflows are bundled from `workflowsPath` at start. */
+  workflowBundle?: WorkflowBundleOption;
+  workflowsPath?: string;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+  /**
+   * Heartbeats are throttled to this at most; a cancelled step learns of the cancellation with its
+   * next heartbeat, so keep it short (the saga's heartbeat timeout is 10 s).
+   */
+  maxHeartbeatThrottleInterval?: Duration;
+  shutdownGraceTime?: Duration;
+  dataConverter?: DataConverter;
+  interceptors?: WorkerInterceptors;
+  identity?: string;
+}
+
+export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+  const workflows: { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : { workflowsPath: options.workflowsPath ?? ORDER_WORKFLOWS_PATH };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? ORDERS_TASK_QUEUE,
+    activities: options.activities,
+    ...workflows,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval ?? '1s',
+    shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}
+
+/** Bundles the workflows (what scripts/bundle-workflows.ts writes to dist/workflow-bundle.js). */
+export async function bundleOrderWorkflows(workflowsPath: string = ORDER_WORKFLOWS_PATH, logger?: Logger): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath, ...(logger ? { logger } : {}) });
+}
+
+/**
+ * The carrier's events as signals to the order workflows. An order that no longer runs (finished,
+ * or never existed) has nobody to tell: the event counts as delivered. Any other error is thrown,
+ * so the dispatcher delivers the event again later.
+ */
+export function carrierEventDelivery(client: Client): (event: CarrierDispatchEvent) => Promise<void> {
+  return async (event) => {
+    try {
+      await client.workflow
+        .getHandle(orderWorkflowId(event.orderId))
+        .signal(carrierEventSignal, { kind: event.kind, trackingNumber: event.trackingNumber, at: event.at });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return;
+      throw err;
+    }
+  };
+}
+
+/** Starts the simulated carrier's dispatcher, signalling the order workflows; returns its stop function. */
+export function startCarrierEventDispatcher(options: {
+  client: Client;
+  dataSource: DataSource;
+  pollMs?: number;
+  onError?: (err: unknown, event?: CarrierDispatchEvent) => void;
+}): () => Promise<void> {
+  return startCarrierDispatcher({
+    dataSource: options.dataSource,
+    deliver: carrierEventDelivery(options.client),
+    ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+}
