@@ -93,6 +93,7 @@ export const apiSchema = baseSchema.extend({
 
 export const workerSchema = baseSchema.extend({
   METRICS_PORT: port.default(9465),
+  /** Comma-separated task queues this process serves: orders, migration. */
   WORKER_TASK_QUEUES: z.string().default('orders,migration'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),

@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, type LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { createOrderActivities } from '../activities';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
@@ -49,70 +49,80 @@ async function main() {
   const dataConverter = createDataConverter(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
-  const manual = config.CARRIER_MODE === 'manual';
-  const activities = createOrderActivities({
-    dataSource,
-    redis,
-    logger,
-    payment: new PaymentSimulator({ dataSource, latencyMs: config.PAYMENT_LATENCY_MS }),
-    carrier: new CarrierSimulator({
-      dataSource,
-      latencyMs: config.CARRIER_LATENCY_MS,
-      shipAfterMs: manual ? null : config.CARRIER_SHIP_AFTER_MS,
-      deliverAfterMs: manual ? null : config.CARRIER_DELIVER_AFTER_MS,
-    }),
-  });
-
+  // Each task queue can run alone (WORKER_TASK_QUEUES), so the two can be scaled apart.
+  const queues = new Set(config.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean));
   const bundlePath = config.WORKFLOW_BUNDLE_PATH || path.resolve(__dirname, '../workflow-bundle.js');
-  const worker = await createOrderWorker({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: ORDERS_TASK_QUEUE,
-    activities,
-    ...(existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : {}),
-    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-    shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
-    dataConverter,
-  });
-  const migrationWorker = await createMigrationWorker({
-    connection,
-    dataSource,
-    namespace: config.TEMPORAL_NAMESPACE,
-    logger,
-    ...(existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : {}),
-    shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
-    dataConverter,
-  });
-  // A Schedule that cannot be set up now (Temporal refuses it) is no reason to stop taking orders.
-  await ensureMigrationSchedule(client, {
-    intervalSeconds: config.MIGRATION_INTERVAL_SECONDS,
-    pausedOnCreate: config.MIGRATION_SCHEDULE_PAUSED,
-    workflowInput: { sourceSchema: config.LEGACY_SCHEMA },
-  }).then(
-    (schedule) => logger.info({ ...schedule, intervalSeconds: config.MIGRATION_INTERVAL_SECONDS, sourceSchema: config.LEGACY_SCHEMA }, 'migration schedule ready'),
-    (err: Error) => logger.warn({ err: err.message }, 'migration schedule not set up; the worker goes on without it'),
-  );
+  const bundle = existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : {};
+  const workers: Worker[] = [];
+  let stopDispatcher = async (): Promise<void> => undefined;
 
-  const stopDispatcher = config.ENABLE_CARRIER_DISPATCHER
-    ? startCarrierEventDispatcher({
+  if (queues.has(ORDERS_TASK_QUEUE)) {
+    const manual = config.CARRIER_MODE === 'manual';
+    const activities = createOrderActivities({
+      dataSource,
+      redis,
+      logger,
+      payment: new PaymentSimulator({ dataSource, latencyMs: config.PAYMENT_LATENCY_MS }),
+      carrier: new CarrierSimulator({
+        dataSource,
+        latencyMs: config.CARRIER_LATENCY_MS,
+        shipAfterMs: manual ? null : config.CARRIER_SHIP_AFTER_MS,
+        deliverAfterMs: manual ? null : config.CARRIER_DELIVER_AFTER_MS,
+      }),
+    });
+    workers.push(await createOrderWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: ORDERS_TASK_QUEUE,
+      activities,
+      ...bundle,
+      maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+      dataConverter,
+    }));
+    if (config.ENABLE_CARRIER_DISPATCHER) {
+      stopDispatcher = startCarrierEventDispatcher({
         client,
         dataSource,
         pollMs: config.CARRIER_POLL_MS,
         onError: (err, event) => logger.warn({ err: (err as Error).message, event }, 'carrier event not delivered; will retry'),
-      })
-    : async () => undefined;
+      });
+    }
+  }
+
+  if (queues.has(MIGRATION_TASK_QUEUE)) {
+    workers.push(await createMigrationWorker({
+      connection,
+      dataSource,
+      namespace: config.TEMPORAL_NAMESPACE,
+      logger,
+      ...bundle,
+      shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+      dataConverter,
+    }));
+    // A Schedule that cannot be set up now (Temporal refuses it) is no reason to stop migrating.
+    await ensureMigrationSchedule(client, {
+      intervalSeconds: config.MIGRATION_INTERVAL_SECONDS,
+      pausedOnCreate: config.MIGRATION_SCHEDULE_PAUSED,
+      workflowInput: { sourceSchema: config.LEGACY_SCHEMA },
+    }).then(
+      (schedule) => logger.info({ ...schedule, intervalSeconds: config.MIGRATION_INTERVAL_SECONDS, sourceSchema: config.LEGACY_SCHEMA }, 'migration schedule ready'),
+      (err: Error) => logger.warn({ err: err.message }, 'migration schedule not set up; the worker goes on without it'),
+    );
+  }
+  if (workers.length === 0) throw new Error(`WORKER_TASK_QUEUES names no known task queue (${ORDERS_TASK_QUEUE}, ${MIGRATION_TASK_QUEUE})`);
 
   // SIGTERM: stop taking work, let in-flight tasks finish (run() resolves), then close.
-  const running = Promise.all([worker.run(), migrationWorker.run()]);
+  const running = Promise.all(workers.map((w) => w.run()));
   onShutdown(logger, [
     { name: 'carrier dispatcher', run: stopDispatcher },
     {
       name: 'workers',
       run: async () => {
         // The SDK's own signal handler (Runtime shutdownSignals) may have started draining them already.
-        for (const w of [worker, migrationWorker]) if (w.getState() === 'RUNNING') w.shutdown();
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
         await running;
       },
     },
@@ -126,7 +136,7 @@ async function main() {
       },
     },
   ], config.SHUTDOWN_GRACE_MS + 5000);
-  logger.info({ taskQueues: [ORDERS_TASK_QUEUE, MIGRATION_TASK_QUEUE], metricsPort: config.METRICS_PORT, bundle: existsSync(bundlePath) }, 'worker started');
+  logger.info({ taskQueues: [...queues], metricsPort: config.METRICS_PORT, bundle: 'workflowBundle' in bundle }, 'worker started');
   await running;
 }
 
