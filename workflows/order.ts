@@ -23,6 +23,7 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -356,7 +357,7 @@ class OrderSaga {
   }
 
   private async recordShipped(): Promise<void> {
-    const trackingNumber = this.goodsLeft?.trackingNumber ?? this.state.trackingNumber;
+    const trackingNumber = this.goodsLeft?.trackingNumber || this.state.trackingNumber;
     this.state.trackingNumber = trackingNumber;
     this.moveTo('SHIPPED');
     await this.record({ type: 'order.shipped', dedupeKey: 'shipped', status: 'SHIPPED', statusReason: null, changes: { trackingNumber } });
@@ -680,11 +681,14 @@ class OrderSaga {
   private onCarrierEvent(event: CarrierEvent): void {
     const ignore = (why: string) => log.info('carrier event ignored', { orderId: this.orderId, kind: event.kind, why });
     if (this.stage === 'done') return ignore(`the order is ${this.state.status}`);
-    if (this.shipment === null) return ignore('no shipment is booked');
+    // A carrier can report on a parcel before the booking's result reaches the workflow (signals
+    // are handled first in an activation): keep that news for when the booking completes.
+    const bookingUnderway = this.stage === 'booking-shipment' && patched('keep-carrier-events-during-booking');
+    if (this.shipment === null && !bookingUnderway) return ignore('no shipment is booked');
     const unwinding = this.view().unwinding;
     if (unwinding !== null) {
       // Kept in case the carrier refuses the cancellation because the parcel already left.
-      if (event.kind === 'shipped' || event.kind === 'delivered') this.lateShipmentReport ??= event.trackingNumber ?? this.shipment.trackingNumber;
+      if (event.kind === 'shipped' || event.kind === 'delivered') this.lateShipmentReport ??= event.trackingNumber ?? this.shipment?.trackingNumber ?? '';
       if (event.kind === 'delivered') this.deliveryReported = true;
       return ignore(`the order is being ${unwinding === 'CANCELLED' ? 'cancelled' : 'rejected'}`);
     }

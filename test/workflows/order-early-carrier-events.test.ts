@@ -1,0 +1,37 @@
+// A carrier can report on a parcel before the booking's result has reached the workflow (the
+// dispatcher runs beside the worker; signals are handled first in an activation). Such news is
+// kept, not dropped, or the order would wait for the carrier for ever.
+import { SagaTestBed, eventTypes, orderRow, stateEventually } from '../support/temporal';
+import { carrierEventSignal } from '../../workflows/order-definitions';
+
+jest.setTimeout(90_000);
+
+// A slow carrier: the booking is still running when its shipped/delivered reports arrive.
+const bed = new SagaTestBed('order-early-carrier-events', { carrierLatencyMs: 2000 });
+beforeAll(() => bed.start());
+afterAll(() => bed.stop());
+
+describe('carrier reports that overtake the booking', () => {
+  it('delivers an order whose carrier reported shipped and delivered while the booking was still running', async () => {
+    const { order } = await bed.simpleOrder();
+    const { handle } = await bed.place(order);
+    await stateEventually(handle, (s) => s.waitingFor === 'booking the shipment with the carrier', 'the booking to start');
+
+    await handle.signal(carrierEventSignal, { kind: 'shipped' });
+    await handle.signal(carrierEventSignal, { kind: 'delivered' });
+
+    expect((await handle.result()).status).toBe('DELIVERED');
+    const [shipment]: { tracking_number: string }[] = await bed.dataSource.query('SELECT tracking_number FROM shipments WHERE order_id = $1', [order.orderId]);
+    expect((await orderRow(bed.dataSource, order.orderId))?.tracking_number).toBe(shipment.tracking_number);
+    expect(await eventTypes(bed.dataSource, order.orderId)).toEqual([
+      'order.created',
+      'inventory.reserved',
+      'invoice.created',
+      'payment.authorized',
+      'shipment.created',
+      'order.shipped',
+      'payment.captured',
+      'order.delivered',
+    ]);
+  });
+});
