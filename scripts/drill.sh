@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `./dev drill [--orders N] [--short]`: the fault drill (scripts/drill.ts) on services of its own.
+# This wrapper owns the services: it starts PostgreSQL, Redis and the Temporal dev server with
+# the stack's functions (scripts/stack.sh) on the drill's ports with data under .dev/drill/,
+# applies the migrations, bundles the workflows, runs the drill, and stops everything it started.
+# The drill stops and starts the services through `scripts/drill.sh svc <start|stop> <service>`,
+# the same functions, so an outage is a real server going away and coming back on the same data.
+#
+# DRILL_STATE (default .dev/drill) and DRILL_PORT_BASE (default 47000) let a second drill (the
+# test suite's short one) run beside the first. Ports: base+433 PostgreSQL, base+380 Redis,
+# base+233 Temporal (UI base+234), base+300 API (metrics base+464), worker metrics base+465.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ROOT
+# shellcheck source=stack.sh
+source "$ROOT/scripts/stack.sh"
+
+STATE=${DRILL_STATE:-$ROOT/.dev/drill}
+BASE=${DRILL_PORT_BASE:-47000}
+PG_PORT=$((BASE + 433))
+REDIS_PORT=$((BASE + 380))
+TEMPORAL_PORT=$((BASE + 233))
+TEMPORAL_UI_PORT=$((BASE + 234))
+export DRILL_STATE=$STATE DRILL_PORT_BASE=$BASE
+
+service() { # start|stop pg|redis|temporal
+  PG_BIN=$(pg_bindir)
+  ensure_temporal >/dev/null
+  case "$1:$2" in
+    start:pg) pg_start "$STATE/pg" "$PG_PORT" ;;
+    stop:pg) pg_stop "$STATE/pg" ;;
+    start:redis) redis_start "$STATE/redis" "$REDIS_PORT" ;;
+    stop:redis) redis_stop "$STATE/redis" ;;
+    start:temporal) temporal_start "$STATE/temporal" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" ;;
+    stop:temporal) stop_pidfile temporal 20 ;;
+    *) die "drill svc: unknown '$1 $2' (start|stop pg|redis|temporal)" ;;
+  esac
+}
+
+if [ "${1:-}" = svc ]; then
+  shift
+  service "$@"
+  exit 0
+fi
+
+ensure_node_modules
+ensure_temporal
+ensure_postgres
+ensure_redis
+
+stop_all() {
+  stop_pidfile api 10
+  stop_pidfile worker 10
+  stop_pidfile temporal 10
+  redis_stop "$STATE/redis"
+  pg_stop "$STATE/pg"
+}
+cleanup() {
+  local rc=$?
+  stop_all
+  exit $rc
+}
+# Leftovers of an interrupted drill are stopped first; every drill starts from empty data.
+mkdir -p "$STATE"; stop_all; rm -rf "$STATE"; mkdir -p "$STATE/logs"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step "drill services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal $TEMPORAL_PORT (data in ${STATE#"$ROOT"/})"
+pg_start "$STATE/pg" "$PG_PORT"
+redis_start "$STATE/redis" "$REDIS_PORT"
+temporal_start "$STATE/temporal" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+
+export NODE_ENV=development LOG_LEVEL=${DRILL_LOG_LEVEL:-warn}
+export DATABASE_URL="postgres://ordersaga:ordersaga@127.0.0.1:$PG_PORT/ordersaga"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+export PAYLOAD_ENCRYPTION_KEYS="drill:$(head -c 32 /dev/urandom | base64)"
+
+cd "$ROOT"
+step "migrations and the workflow bundle"
+node --import tsx scripts/migrate.ts >"$STATE/logs/migrate.log" 2>&1 || die "database migrations failed (see $STATE/logs/migrate.log)"
+node --import tsx scripts/bundle-workflows.ts "$STATE/workflow-bundle.js" >"$STATE/logs/bundle.log" 2>&1 || die "bundling the workflows failed (see $STATE/logs/bundle.log)"
+export WORKFLOW_BUNDLE_PATH="$STATE/workflow-bundle.js"
+
+step "drill"
+set +e
+node --import tsx scripts/drill.ts "$@"
+rc=$?
+set -e
+exit $rc
