@@ -14,15 +14,15 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { orderWorkflowId } from '../domain/ids';
-import type { CreateOrderInput, OrderLineInput, Problem, ShippingAddress } from '../domain/order';
+import type { CreateOrderInput, Problem } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import {
   type CarrierEvent,
   cancelUpdate,
   carrierEventSignal,
-  changeAddressUpdate,
-  changeLinesUpdate,
+  changeOrderUpdate,
   ORDER_WORKFLOW_TYPE,
+  type OrderChange,
   OrderUpdateFailure,
   type OrderState,
   orderStateQuery,
@@ -80,12 +80,9 @@ export class OrderWorkflows {
     }
   }
 
-  changeLines(orderId: string, lines: OrderLineInput[]): Promise<OrderState> {
-    return this.call(orderId, () => this.handle(orderId).executeUpdate(changeLinesUpdate, { args: [{ lines }] }));
-  }
-
-  changeAddress(orderId: string, shippingAddress: ShippingAddress): Promise<OrderState> {
-    return this.call(orderId, () => this.handle(orderId).executeUpdate(changeAddressUpdate, { args: [{ shippingAddress }] }));
+  /** Lines and/or address in one update, so the saga cannot move on between the two. */
+  changeOrder(orderId: string, change: OrderChange): Promise<OrderState> {
+    return this.call(orderId, () => this.handle(orderId).executeUpdate(changeOrderUpdate, { args: [change] }));
   }
 
   setStatus(orderId: string, change: { status: OrderStatus; trackingNumber?: string; reason?: string }): Promise<OrderState> {

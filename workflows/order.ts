@@ -261,7 +261,10 @@ class OrderSaga {
       await this.unwind('REJECTED', business.message, { failure: business.type });
       return 'rejected';
     }
-    if (!isCancellation(err)) throw asWorkflowTaskFailure(err);
+    // Only a cancelled saga unwinds on a non-business failure. (Before this check looked at the
+    // scope, such orders failed their workflow task for ever; the change adds commands only where
+    // the old code produced none, so it needs no patch.)
+    if (!isCancellation(err) && !this.sagaScope.consideredCancelled) throw asWorkflowTaskFailure(err);
     if (this.cancelRequest === null && this.goodsLeft !== null) {
       log.warn('cancellation requested after the goods left; ignored', { orderId: this.orderId });
       return 'goods-left';
@@ -475,7 +478,9 @@ class OrderSaga {
       try {
         return await call();
       } catch (err) {
-        if (isCancellation(err)) throw err;
+        // Once the saga is cancelled, a step's failure is part of the cancellation (e.g. a step whose
+        // worker died times out instead of confirming the cancel): unwind, never park.
+        if (isCancellation(err) || this.sagaScope.consideredCancelled) throw err;
         const business = businessFailureOf(err);
         if (business !== null && !opts.parkOnBusinessFailure) throw err;
         if (!(err instanceof ActivityFailure)) throw err;

@@ -209,10 +209,11 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     assertSameId(data.id, id);
     const { lines, shippingAddress } = data.attributes;
     if (lines) firstProblem(validateLines(lines));
-    let state: OrderState | undefined;
-    if (lines) state = await workflows.changeLines(id, lines);
-    if (shippingAddress) state = await workflows.changeAddress(id, { ...shippingAddress, line2: shippingAddress.line2 ?? null });
-    return c.json(await answerAfterChange(c, state!), 200, JSON_API_HEADERS);
+    const state = await workflows.changeOrder(id, {
+      ...(lines ? { lines } : {}),
+      ...(shippingAddress ? { shippingAddress: { ...shippingAddress, line2: shippingAddress.line2 ?? null } } : {}),
+    });
+    return c.json(await answerAfterChange(c, state), 200, JSON_API_HEADERS);
   });
 
   const shipping = createRoute({
@@ -230,7 +231,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const { data } = c.req.valid('json');
     assertSameId(data.id, id);
     const address = data.attributes.shippingAddress;
-    const state = await workflows.changeAddress(id, { ...address, line2: address.line2 ?? null });
+    const state = await workflows.changeOrder(id, { shippingAddress: { ...address, line2: address.line2 ?? null } });
     return c.json(await answerAfterChange(c, state), 200, JSON_API_HEADERS);
   });
 

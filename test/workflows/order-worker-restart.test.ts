@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stockOf } from '../support/db';
+import { cancelUpdate } from '../../workflows/order-definitions';
 import { SagaTestBed, activityRunning, eventTypes, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
 
 jest.setTimeout(120_000);
@@ -114,6 +115,25 @@ describe('a worker that dies mid-saga', () => {
     function activityTypeOf(scheduledEventId: unknown): string | undefined {
       return scheduled.get(String(scheduledEventId));
     }
+  });
+
+  it('cancels cleanly when the cancel reaches a step whose worker died (the step times out instead of confirming)', async () => {
+    child = await startWorkerProcess();
+    const { order, sku } = await bed.simpleOrder({ quantity: 2 });
+    const { handle } = await bed.place(order);
+    await eventually(() => activityRunning(handle, 'authorizePayment'), 'the authorization to be running on the doomed worker');
+
+    kill(child);
+    child = undefined;
+    await bed.startWorker();
+    const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'customer changed their mind' }] });
+    expect(cancelled.status).toBe('CANCELLED');
+    expect((await handle.result()).status).toBe('CANCELLED');
+    const events = await eventTypes(bed.dataSource, order.orderId);
+    expect(events[0]).toBe('order.created');
+    expect(events.at(-1)).toBe('order.canceled');
+    expect(events).toEqual(expect.arrayContaining(['inventory.released', 'invoice.voided']));
+    expect(await stockOf(bed.dataSource, sku)).toEqual({ onHand: 100, reserved: 0, available: 100 });
   });
 
   it('hands a waiting order to a new worker after a graceful shutdown', async () => {
