@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
-import { except } from 'hono/combine';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { Histogram } from 'prom-client';
@@ -54,6 +53,15 @@ export function createApp(deps: ApiDeps) {
   });
   registerOrderMetrics(deps);
 
+  // Per (method, route, status): the labelled child, so an observation does not hash labels.
+  const latencyChildren = new Map<string, ReturnType<typeof latency.labels>>();
+  const observeLatency = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${route} ${status}`;
+    let child = latencyChildren.get(key);
+    if (!child) latencyChildren.set(key, (child = latency.labels({ method, route, status: String(status) })));
+    child.observe(seconds);
+  };
+
   // Request id first, so every later log line and the response carry it.
   app.use('*', async (c, next) => {
     const given = c.req.header('x-request-id');
@@ -65,22 +73,46 @@ export function createApp(deps: ApiDeps) {
     await withRequestId(requestId, () => next());
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || 'unmatched';
-    latency.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
-    withRequestId(requestId, () =>
-      logger.info({ method: c.req.method, path: c.req.path, route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request'),
-    );
+    observeLatency(c.req.method, route, c.res.status, seconds);
+    // The access log: one line, no child logger, nothing built when the level is off.
+    if (logger.isLevelEnabled('info')) {
+      logger.info({ requestId, method: c.req.method, path: c.req.path, route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+    }
   });
   app.use('*', secureHeaders());
   // The codec endpoint answers the Temporal UI's origins with credentials itself (routes/codec.ts).
-  app.use('*', except('/codec/*', cors({
-    origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
+  // Preflights go to hono's cors; other requests get the same headers (Allow-Origin when allowed,
+  // Expose-Headers, Vary: Origin unless any origin is allowed) set before the handler answers, so
+  // they are part of the response it builds instead of forcing a rebuilt one afterwards.
+  const corsOrigins = config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim());
+  const exposeHeaders = ['Location', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'ETag'];
+  const preflight = cors({
+    origin: corsOrigins,
     allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Request-Id', 'Last-Event-ID'],
-    exposeHeaders: ['Location', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'ETag'],
-  })));
-  app.use('*', bodyLimit({
+    exposeHeaders,
+  });
+  const exposed = exposeHeaders.join(',');
+  app.use('*', (c, next) => {
+    const path = c.req.path;
+    if (path === '/codec' || path.startsWith('/codec/')) return next();
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    if (corsOrigins === '*') {
+      c.header('Access-Control-Allow-Origin', '*');
+    } else {
+      const origin = c.req.header('origin');
+      if (origin && corsOrigins.includes(origin)) c.header('Access-Control-Allow-Origin', origin);
+      c.header('Vary', 'Origin', { append: true });
+    }
+    c.header('Access-Control-Expose-Headers', exposed);
+    return next();
+  });
+  // GET and HEAD carry no body here (@hono/node-server gives them none): skipping the check
+  // spares building the full Request object it would otherwise ask for.
+  const limitBody = bodyLimit({
     maxSize: config.BODY_LIMIT_BYTES,
     onError: (c) => errorResponse(c, new ApiError(413, 'payload_too_large', 'Payload too large', `The request body exceeds ${config.BODY_LIMIT_BYTES} bytes.`)),
-  }));
+  });
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   app.route('/health', healthRoutes(deps));
 

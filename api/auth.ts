@@ -124,8 +124,10 @@ export class TokenIssuer {
   }
 }
 
-// Verified tokens are remembered until shortly before they expire: an HMAC per request is cheap
-// but not free, and hot read paths are dominated by it.
+// Verified tokens are remembered (raw bearer string -> principal) until their own `exp`, never
+// past it: an HMAC per request is cheap but not free, and hot read paths are dominated by it.
+// Only tokens that passed the signature check are stored, so a forged token is never a hit; the
+// map is bounded, dropping the least recently verified entry (insertion order) when full.
 const VERIFIED_CACHE_MAX = 10_000;
 
 export class TokenVerifier {
@@ -133,10 +135,19 @@ export class TokenVerifier {
 
   constructor(private readonly secret: string) {}
 
-  async verify(token: string): Promise<Principal> {
-    const now = Math.floor(Date.now() / 1000);
+  /** The principal of a token verified before and not yet expired, without a promise; else undefined. */
+  known(token: string): Principal | undefined {
     const cached = this.verified.get(token);
-    if (cached && cached.exp > now) return cached.principal;
+    if (!cached) return undefined;
+    // `exp` is in seconds; the token is expired from that second on (as `verify` below sees it).
+    if (cached.exp > Date.now() / 1000) return cached.principal;
+    this.verified.delete(token);
+    return undefined;
+  }
+
+  async verify(token: string): Promise<Principal> {
+    const known = this.known(token);
+    if (known) return known;
     let payload: Record<string, unknown>;
     try {
       payload = await verify(token, this.secret, { alg: 'HS256', iss: TOKEN_ISSUER });
@@ -147,9 +158,15 @@ export class TokenVerifier {
       throw errors.unauthorized('The bearer token is invalid or expired.');
     }
     const principal: Principal = { clientId: payload.sub, scopes: new Set(payload.scope.split(' ').filter(Boolean)) };
-    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.evict();
     this.verified.set(token, { principal, exp: payload.exp });
     return principal;
+  }
+
+  /** The oldest entry (Map keeps insertion order; with one TTL for all tokens, the next to expire). */
+  private evict(): void {
+    const oldest = this.verified.keys().next().value;
+    if (oldest !== undefined) this.verified.delete(oldest);
   }
 }
 
@@ -170,7 +187,7 @@ export function authenticate(verifier: TokenVerifier): MiddlewareHandler<AppEnv>
   return async (c, next) => {
     const token = bearerToken(c);
     if (!token) throw errors.unauthorized();
-    c.set('principal', await verifier.verify(token));
+    c.set('principal', verifier.known(token) ?? (await verifier.verify(token)));
     await next();
   };
 }

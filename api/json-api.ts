@@ -1,12 +1,26 @@
 // JSON:API plumbing shared by every route group: the media types, request/response document
 // schemas built from one attributes schema, content negotiation (406) and cursors.
 import { z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, TypedResponse } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { JSONParsed } from 'hono/utils/types';
 import type { SelectQueryBuilder } from 'typeorm';
 import { ApiError, ErrorDocument } from './errors';
 
 export const JSON_API = 'application/vnd.api+json';
 export const JSON_API_HEADERS = { 'Content-Type': JSON_API } as const;
+
+/** A JSON string known to be `JSON.stringify` of a T (so it can answer where a T is declared). */
+export type SerializedJson<T> = string & { readonly __serializes?: T };
+
+export function serializeJson<T>(value: T): SerializedJson<T> {
+  return JSON.stringify(value) as SerializedJson<T>;
+}
+
+/** `c.json(value, status, JSON_API_HEADERS)` for a value serialized beforehand: the same response, typed the same. */
+export function jsonApiText<T, S extends ContentfulStatusCode>(c: Context, json: SerializedJson<T>, status: S) {
+  return c.body(json, status, JSON_API_HEADERS) as unknown as Response & TypedResponse<JSONParsed<T>, S, 'json'>;
+}
 
 /** A request body accepted as JSON:API or plain JSON, both validated by the same strict schema. */
 export function jsonApiBody<S extends z.ZodType>(schema: S, description: string) {

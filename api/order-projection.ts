@@ -1,9 +1,9 @@
 // Reading orders from the PostgreSQL projection (what the activities write) and turning them into
 // JSON:API resources. The API never writes orders: the workflow does, through its activities.
-import { Order, OrderLineRow } from '../entities/order';
+import type { Order } from '../entities/order';
 import type { OrderState } from '../workflows/order-definitions';
 import type { ApiDeps } from './deps';
-import { keysetPage, nextLink, selfLink } from './json-api';
+import { decodeCursor, encodeCursor, nextLink, selfLink, type SerializedJson, serializeJson } from './json-api';
 import type { OrderListFilters } from './schemas/orders';
 
 /** The projection row with its lines: what the cache stores and resources are built from. */
@@ -23,34 +23,76 @@ export interface OrderSnapshot {
   updatedAt: string;
 }
 
-function snapshotOf(order: Order, lines: OrderLineRow[]): OrderSnapshot {
-  const priced = order.subtotal !== null && order.discount !== null && order.shipping !== null && order.tax !== null && order.total !== null;
-  return {
-    id: order.id,
-    status: order.status,
-    statusReason: order.statusReason,
-    customerId: order.customerId,
-    currency: order.currency,
-    lines: lines
-      .sort((a, b) => a.lineNo - b.lineNo)
-      .map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, unitPriceDecimal: l.unitPriceDecimal, amount: l.amount })),
-    shippingAddress: order.shippingAddress,
-    totals: priced
-      ? { subtotal: order.subtotal!, discount: order.discount!, shipping: order.shipping!, tax: order.tax!, total: order.total! }
-      : null,
-    trackingNumber: order.trackingNumber,
-    legacyOrderNo: order.legacyOrderNo,
-    eventSeq: order.eventSeq,
-    createdAt: order.createdAt.toISOString(),
-    updatedAt: order.updatedAt.toISOString(),
-  };
+// One statement for the order and its lines (as a JSON array in line order). Numbers are cast in
+// SQL to what the entity gives: bigint cents as JSON numbers (safe integers), the decimal unit
+// price as text so its scale survives ("10.5000", not 10.5).
+const ORDER_COLUMNS = `
+       o.id, o.status, o.status_reason, o.customer_id, o.currency, o.shipping_address,
+       o.subtotal::text, o.discount::text, o.shipping::text, o.tax::text, o.total::text,
+       o.tracking_number, o.legacy_order_no, o.event_seq, o.created_at, o.updated_at,
+       COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'unitPrice', l.unit_price,
+                                                   'unitPriceDecimal', l.unit_price_decimal::text, 'amount', l.amount) ORDER BY l.line_no)
+                   FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS lines`;
+
+const LOAD_ORDER_SQL = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`;
+
+interface OrderRow {
+  id: string;
+  status: Order['status'];
+  status_reason: string | null;
+  customer_id: string | null;
+  currency: string;
+  shipping_address: Order['shippingAddress'];
+  subtotal: string | null;
+  discount: string | null;
+  shipping: string | null;
+  tax: string | null;
+  total: string | null;
+  tracking_number: string | null;
+  legacy_order_no: number | null;
+  event_seq: number;
+  created_at: Date;
+  updated_at: Date;
+  lines: OrderSnapshot['lines'];
 }
 
+type QueryablePool = { query<R>(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: R[] }> };
+
+/** Rows of one statement: straight to the pg pool (no query runner; named statements are parsed
+ * once per connection), or through TypeORM when it is not initialized (its "not connected" error
+ * maps to 503). */
+async function queryRows<R>(dataSource: ApiDeps['dataSource'], text: string, values: unknown[], name?: string): Promise<R[]> {
+  const pool = dataSource.isInitialized ? ((dataSource.driver as unknown as { master?: QueryablePool }).master ?? null) : null;
+  if (!pool) return dataSource.query(text, values);
+  return (await pool.query<R>(name ? { name, text, values } : { text, values })).rows;
+}
+
+const cents = (value: string | null): number | null => (value === null ? null : Number(value));
+
+/** The projection row and its lines in one round trip (a prepared statement). */
 export async function loadOrder(deps: Pick<ApiDeps, 'dataSource'>, id: string): Promise<OrderSnapshot | null> {
-  const order = await deps.dataSource.getRepository(Order).findOneBy({ id });
-  if (!order) return null;
-  const lines = await deps.dataSource.getRepository(OrderLineRow).findBy({ orderId: id });
-  return snapshotOf(order, lines);
+  const [row] = await queryRows<OrderRow>(deps.dataSource, LOAD_ORDER_SQL, [id], 'ordersaga-load-order');
+  return row ? snapshotOfRow(row) : null;
+}
+
+function snapshotOfRow(row: OrderRow): OrderSnapshot {
+  const [subtotal, discount, shipping, tax, total] = [cents(row.subtotal), cents(row.discount), cents(row.shipping), cents(row.tax), cents(row.total)];
+  const priced = subtotal !== null && discount !== null && shipping !== null && tax !== null && total !== null;
+  return {
+    id: row.id,
+    status: row.status,
+    statusReason: row.status_reason,
+    customerId: row.customer_id,
+    currency: row.currency,
+    lines: row.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: Number(l.unitPrice), unitPriceDecimal: l.unitPriceDecimal, amount: Number(l.amount) })),
+    shippingAddress: row.shipping_address,
+    totals: priced ? { subtotal, discount, shipping, tax, total } : null,
+    trackingNumber: row.tracking_number,
+    legacyOrderNo: row.legacy_order_no,
+    eventSeq: row.event_seq,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
 }
 
 /** The workflow's live view laid over the projection (for `?consistency=strong`). */
@@ -109,26 +151,52 @@ export function orderDocument(order: OrderSnapshot) {
   return { data: orderResource(order) };
 }
 
-/** GET /v1/orders (and a customer's orders): filters, sort by createdAt, keyset pages. */
-export async function listOrders(deps: Pick<ApiDeps, 'dataSource'>, query: Partial<OrderListFilters> & { 'page[size]': number }, url: string) {
-  const qb = deps.dataSource.getRepository(Order).createQueryBuilder('o');
-  const statuses = query['filter[status]']?.split(',').map((s) => s.trim());
-  if (statuses) qb.andWhere('o.status IN (:...statuses)', { statuses });
-  if (query['filter[customerId]']) qb.andWhere('o.customer_id = :customerId', { customerId: query['filter[customerId]'] });
-  if (query['filter[legacyOrderNo]'] !== undefined) qb.andWhere('o.legacy_order_no = :legacyOrderNo', { legacyOrderNo: query['filter[legacyOrderNo]'] });
-  if (query['filter[createdAt][gte]']) qb.andWhere('o.created_at >= :gte', { gte: query['filter[createdAt][gte]'] });
-  if (query['filter[createdAt][lt]']) qb.andWhere('o.created_at < :lt', { lt: query['filter[createdAt][lt]'] });
-  const order = query.sort === 'createdAt' ? 'ASC' : 'DESC';
-  const page = await keysetPage(qb, { at: 'o.created_at', id: 'o.id' }, order, query['page[size]'], query['page[after]']);
+// Snapshots are never mutated once read (the cache hands out the same object while it is fresh),
+// so the serialized document can live as long as the snapshot does.
+const documentJson = new WeakMap<OrderSnapshot, SerializedJson<ReturnType<typeof orderDocument>>>();
 
-  const ids = page.rows.map((o) => o.id);
-  const lines = ids.length ? await deps.dataSource.getRepository(OrderLineRow).createQueryBuilder('l').where('l.order_id IN (:...ids)', { ids }).getMany() : [];
-  const linesByOrder = new Map<string, OrderLineRow[]>();
-  for (const line of lines) linesByOrder.set(line.orderId, [...(linesByOrder.get(line.orderId) ?? []), line]);
+/** `JSON.stringify(orderDocument(order))`, built once per snapshot object. */
+export function orderDocumentJson(order: OrderSnapshot): SerializedJson<ReturnType<typeof orderDocument>> {
+  let json = documentJson.get(order);
+  if (json === undefined) documentJson.set(order, (json = serializeJson(orderDocument(order))));
+  return json;
+}
+
+/**
+ * GET /v1/orders (and a customer's orders): filters, sort by createdAt, keyset pages; one
+ * statement, lines included. One row more than the page tells whether there is a next page; the
+ * cursor keeps PostgreSQL's own text of the timestamp, so microseconds survive the round trip.
+ */
+export async function listOrders(deps: Pick<ApiDeps, 'dataSource'>, query: Partial<OrderListFilters> & { 'page[size]': number }, url: string) {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  const statuses = query['filter[status]']?.split(',').map((s) => s.trim());
+  if (statuses) where.push(`o.status = ANY(${param(statuses)}::varchar[])`);
+  if (query['filter[customerId]']) where.push(`o.customer_id = ${param(query['filter[customerId]'])}`);
+  if (query['filter[legacyOrderNo]'] !== undefined) where.push(`o.legacy_order_no = ${param(query['filter[legacyOrderNo]'])}`);
+  if (query['filter[createdAt][gte]']) where.push(`o.created_at >= ${param(query['filter[createdAt][gte]'])}`);
+  if (query['filter[createdAt][lt]']) where.push(`o.created_at < ${param(query['filter[createdAt][lt]'])}`);
+  const order = query.sort === 'createdAt' ? 'ASC' : 'DESC';
+  const after = query['page[after]'] === undefined ? undefined : decodeCursor(query['page[after]']);
+  if (after) where.push(`(o.created_at, o.id) ${order === 'ASC' ? '>' : '<'} (CAST(${param(after.at)} AS timestamptz), ${param(after.id)})`);
+  const size = query['page[size]'];
+  const rows = await queryRows<OrderRow & { cursor_at: string; cursor_id: string }>(
+    deps.dataSource,
+    `SELECT ${ORDER_COLUMNS}, o.created_at::text AS cursor_at, o.id::text AS cursor_id
+       FROM orders o
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY o.created_at ${order}, o.id ${order}
+      LIMIT ${param(size + 1)}`,
+    values,
+  );
+  const page = rows.slice(0, size);
+  const last = page[page.length - 1];
+  const next = rows.length > size && last ? encodeCursor({ at: last.cursor_at, id: last.cursor_id }) : null;
 
   return {
-    data: page.rows.map((o) => orderResource(snapshotOf(o, linesByOrder.get(o.id) ?? []))),
-    links: { self: selfLink(url), next: page.next ? nextLink(url, page.next) : null },
-    meta: { pageSize: query['page[size]'] },
+    data: page.map((row) => orderResource(snapshotOfRow(row))),
+    links: { self: selfLink(url), next: next ? nextLink(url, next) : null },
+    meta: { pageSize: size },
   };
 }

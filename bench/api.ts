@@ -1,6 +1,9 @@
 // The HTTP API against a bare Hono route, with autocannon, in one run.
 //
-//   npx tsx bench/api.ts [--duration 10] [--connections 50]
+//   npx tsx bench/api.ts [--duration 10] [--connections 50] [--only cached,uncached,list,strong,create]
+//
+// --only runs the floor and the named scenarios (for iterating); ratios against a scenario left
+// out are not printed. --cpu-prof DIR writes a V8 CPU profile of the API process there.
 //
 // Three child processes, so autocannon (here) does not share an event loop with what it measures:
 // the API (`api/main.ts`, LOG_LEVEL=warn, the rate limit raised for the bench client), an order
@@ -24,7 +27,14 @@ const flags = parseFlags(process.argv.slice(2), {
   'seed-orders': 40000,
   'live-orders': 20,
   'keep-schema': false,
+  only: '',
+  'cpu-prof': '',
 });
+
+const SCENARIOS = ['cached', 'uncached', 'list', 'strong', 'create'] as const;
+const only = String(flags.only).split(',').map((s) => s.trim()).filter(Boolean);
+for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
+const runs = (name: (typeof SCENARIOS)[number]) => only.length === 0 || only.includes(name);
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -37,8 +47,8 @@ async function freePort(): Promise<number> {
 }
 
 /** A TypeScript entry point in a node process of its own (tsx as a loader: one process, one pid). */
-function startChild(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+function startChild(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,7 +165,7 @@ async function main(): Promise<void> {
         METRICS_PORT: String(metricsPort),
         ORDERS_TASK_QUEUE: taskQueue,
         RATE_LIMIT_PER_MINUTE: '100000000',
-      }),
+      }, flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(String(flags['cpu-prof']))}`] : []),
     );
     children.push(startChild('floor', 'bench/bare-hono.ts', { PORT: String(floorPort) }));
     const api = `http://127.0.0.1:${apiPort}`;
@@ -195,30 +205,36 @@ async function main(): Promise<void> {
 
     log(`ordersaga HTTP benchmark: ${flags.duration} s per scenario, ${connections} connections; ${cpus().length} cores; API, worker and floor in child processes`);
     const floor = await measure({ name: 'bare Hono route (floor)', url: `http://127.0.0.1:${floorPort}`, requests: [{ method: 'GET', path: '/' }] });
-    const cached = await measure({ name: 'GET /v1/orders/{id} cached', url: api, headers: auth, requests: [{ method: 'GET', path: `/v1/orders/${cachedId}` }] });
-    const uncached = await measure({
-      name: 'GET /v1/orders/{id} uncached',
-      url: api,
-      headers: auth,
-      // A different order every request: both cache layers miss, PostgreSQL answers.
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/orders/${seeded[nextUncached++ % seeded.length]}` }) }],
-    });
-    const list = await measure({ name: 'GET /v1/orders (first page)', url: api, headers: auth, requests: [{ method: 'GET', path: '/v1/orders' }] });
-    const strong = await measure({
-      name: 'GET /v1/orders/{id}?consistency=strong',
-      url: api,
-      headers: auth,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/orders/${live[nextLive++ % live.length]}?consistency=strong` }) }],
-    });
-    const create = await measure({
-      name: 'POST /v1/orders',
-      url: api,
-      headers: { ...auth, 'Content-Type': 'application/vnd.api+json' },
-      requests: [{ method: 'POST', path: '/v1/orders', body, setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'Idempotency-Key': randomUUID() } }) }],
-    });
-    if (uncached.reqPerSecond * Number(flags.duration) > seeded.length) log(`  (uncached ran past ${seeded.length} seeded orders: later reads were cache hits; raise --seed-orders)`);
+    const cached = runs('cached') ? await measure({ name: 'GET /v1/orders/{id} cached', url: api, headers: auth, requests: [{ method: 'GET', path: `/v1/orders/${cachedId}` }] }) : undefined;
+    const uncached = runs('uncached')
+      ? await measure({
+          name: 'GET /v1/orders/{id} uncached',
+          url: api,
+          headers: auth,
+          // A different order every request: both cache layers miss, PostgreSQL answers.
+          requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/orders/${seeded[nextUncached++ % seeded.length]}` }) }],
+        })
+      : undefined;
+    const list = runs('list') ? await measure({ name: 'GET /v1/orders (first page)', url: api, headers: auth, requests: [{ method: 'GET', path: '/v1/orders' }] }) : undefined;
+    const strong = runs('strong')
+      ? await measure({
+          name: 'GET /v1/orders/{id}?consistency=strong',
+          url: api,
+          headers: auth,
+          requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/orders/${live[nextLive++ % live.length]}?consistency=strong` }) }],
+        })
+      : undefined;
+    const create = runs('create')
+      ? await measure({
+          name: 'POST /v1/orders',
+          url: api,
+          headers: { ...auth, 'Content-Type': 'application/vnd.api+json' },
+          requests: [{ method: 'POST', path: '/v1/orders', body, setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'Idempotency-Key': randomUUID() } }) }],
+        })
+      : undefined;
+    if (uncached && uncached.reqPerSecond * Number(flags.duration) > seeded.length) log(`  (uncached ran past ${seeded.length} seeded orders: later reads were cache hits; raise --seed-orders)`);
 
-    const all = [floor, cached, uncached, list, strong, create];
+    const all = [floor, cached, uncached, list, strong, create].filter((f): f is Figures => f !== undefined);
     log('');
     log(
       table(
@@ -227,8 +243,10 @@ async function main(): Promise<void> {
       ),
     );
     log('');
-    log(`cached read / floor: ${ratio(cached.reqPerSecond / floor.reqPerSecond)} (target >= 0.40), cached p99 ${ms(cached.p99)} (target < 25 ms)`);
-    log(`projection read / strong read: ${ratio(uncached.reqPerSecond / strong.reqPerSecond)} uncached, ${ratio(cached.reqPerSecond / strong.reqPerSecond)} cached (target >= 10)`);
+    if (cached) log(`cached read / floor: ${ratio(cached.reqPerSecond / floor.reqPerSecond)} (target >= 0.40), cached p99 ${ms(cached.p99)} (target < 25 ms)`);
+    if (strong && uncached && cached) {
+      log(`projection read / strong read: ${ratio(uncached.reqPerSecond / strong.reqPerSecond)} uncached, ${ratio(cached.reqPerSecond / strong.reqPerSecond)} cached (target >= 10)`);
+    }
   } finally {
     // The orders left open (strong reads, POSTs) end with the run; visibility lags, so until none is left.
     for (let pass = 0; pass < 10; pass++) {

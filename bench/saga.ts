@@ -69,10 +69,8 @@ const flags = parseFlags(process.argv.slice(2), {
   'max-workflow-tasks': DEFAULT_WORKER_SETTINGS.maxConcurrentWorkflowTaskExecutions,
   'max-cached': DEFAULT_WORKER_SETTINGS.maxCachedWorkflows,
   'dispatch-poll-ms': 50,
-  // Not 0: a carrier event that reaches the workflow in the same activation as createShipment's
-  // result is handled first and dropped (workflows/order.ts onCarrierEvent: "no shipment is
-  // booked"), and the order waits forever. Under load a workflow task waits seconds to start.
-  'ship-after-ms': 30000,
+  // The simulators at zero latency: the carrier reports shipped and delivered at once.
+  'ship-after-ms': 0,
   'deliver-after-ms': 0,
   'timeout-s': 600,
 });

@@ -15,8 +15,8 @@ import type { OrderCache } from '../cache';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, errors } from '../errors';
 import { idempotency } from '../idempotency';
-import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, nextLink, selfLink } from '../json-api';
-import { listOrders, loadOrder, orderDocument, type OrderSnapshot, snapshotFromState } from '../order-projection';
+import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, jsonApiText, nextLink, selfLink } from '../json-api';
+import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, snapshotFromState } from '../order-projection';
 import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
 import {
   CancelQuery,
@@ -173,7 +173,8 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
         throw err;
       }
     }
-    return c.json(orderDocument(await readOrder(id)), 200, JSON_API_HEADERS);
+    // The document's JSON is kept with the snapshot: a local cache hit answers without rebuilding it.
+    return jsonApiText(c, orderDocumentJson(await readOrder(id)), 200);
   });
 
   const list = createRoute({
