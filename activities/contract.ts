@@ -14,6 +14,15 @@ export type PlacedOrder =
 
 export interface ShipmentRef { shipmentId: string; carrier: string; trackingNumber: string }
 
+/** What an adopted legacy order's workflow starts from: the projection the migration wrote. */
+export interface AdoptedOrder {
+  tier: Tier | null;
+  lines: OrderLine[];
+  totals: Totals;
+  shippingAddress: ShippingAddress;
+  trackingNumber: string | null;
+}
+
 export interface OrderActivities {
   /**
    * Step 1 (validate + record, one transaction): customer exists and is active, every SKU
@@ -21,6 +30,15 @@ export interface OrderActivities {
    * and `order.created` (+ `order.rejected`). A second call returns the recorded result.
    */
   placeOrder(input: { order: CreateOrderInput; placedAt: string }): Promise<PlacedOrder>;
+
+  /**
+   * Step 1 of an adopted legacy order, instead of placeOrder: loads the migrated projection and
+   * appends `order.adopted`. For PROCESSING and SHIPPED it records the legacy authorization as a
+   * payment of provider 'legacy' (never sent to a provider; see activities/legacy-adoption.ts).
+   * Reserves nothing. Fails with AdoptionMismatch (non-retryable) when the projection is not the
+   * legacy order or not in `from`. A second call returns the same without recording anything.
+   */
+  adoptLegacyOrder(input: { orderId: string; legacyOrderNo: number; from: OrderStatus }): Promise<AdoptedOrder>;
 
   /**
    * Step 2: makes the order's reservations exactly `lines` (re-reserving after a change of

@@ -8,6 +8,7 @@ import type { OrderActivities } from './contract';
 import { EventPublisher } from './events-publisher';
 import { inventoryActivities } from './inventory';
 import { invoiceActivities } from './invoice';
+import { legacyAdoptionActivities } from './legacy-adoption';
 import { orderActivities } from './order';
 import type { ActivityContext } from './order-events';
 import { paymentActivities } from './payment';
@@ -33,6 +34,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps): OrderActivitie
   };
   return {
     ...orderActivities(ctx),
+    ...legacyAdoptionActivities(ctx),
     ...inventoryActivities(ctx),
     ...invoiceActivities(ctx),
     ...paymentActivities(ctx),
@@ -47,4 +49,5 @@ export { PaymentSimulator, type PaymentSimulatorOptions } from './adapters/payme
 export { CarrierSimulator, type CarrierSimulatorOptions, SIMULATED_CARRIER, parseCarrierDelay } from './adapters/carrier-simulator';
 export { type CarrierDispatchEvent, dispatchDueCarrierEvents, startCarrierDispatcher } from './adapters/carrier-dispatcher';
 export { isSimulatorFailing, setSimulatorFailing } from './adapters/sim-switches';
+export { LEGACY_PAYMENT_PROVIDER } from './legacy-adoption';
 export { type AppendedEvent, orderCacheKey, orderEventsChannel } from './events-publisher';

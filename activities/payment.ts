@@ -9,10 +9,12 @@ import { BusinessFailure } from '../domain/failures';
 import { PaymentDeclinedError, ProviderRefusedError } from './adapters/types';
 import type { OrderActivities } from './contract';
 import { throwIfCancelled, whileHeartbeating } from './heartbeat';
+import { LEGACY_PAYMENT_PROVIDER } from './legacy-adoption';
 import { type ActivityContext, orderNotFound, recordId, withLockedOrder } from './order-events';
 
 interface PaymentRow {
   order_id: string;
+  provider: string | null;
   payment_status: 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | null;
   authorization_id: string | null;
   capture_id: string | null;
@@ -22,7 +24,7 @@ interface PaymentRow {
 async function paymentOf(ctx: ActivityContext, orderId: string): Promise<PaymentRow | null> {
   if (!isUuid(orderId)) return null;
   const rows: PaymentRow[] = await ctx.dataSource.query(
-    `SELECT o.id AS order_id, p.status AS payment_status, p.authorization_id, p.capture_id
+    `SELECT o.id AS order_id, p.provider, p.status AS payment_status, p.authorization_id, p.capture_id
        FROM orders o LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = $1`,
     [orderId],
   );
@@ -90,8 +92,12 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
       if (known.capture_id) return { captureId: known.capture_id };
       const authorizationId = known.authorization_id;
 
-      // A voided authorization is refused by the provider (PaymentRefused).
-      const { captureId } = await callProvider('capturePayment', () => payment.capture({ idempotencyKey, authorizationId, amount }));
+      // A voided authorization is refused by the provider (PaymentRefused). A legacy one (an adopted
+      // legacy order, see legacy-adoption.ts) is settled by the legacy processor: recorded, not sent.
+      const legacy = known.provider === LEGACY_PAYMENT_PROVIDER;
+      const { captureId } = legacy
+        ? { captureId: `${authorizationId}_captured` }
+        : await callProvider('capturePayment', () => payment.capture({ idempotencyKey, authorizationId, amount }));
       return withLockedOrder(ctx, orderId, async (tx) => {
         const [recorded]: { status: string; capture_id: string | null }[] = await tx.manager.query(
           'SELECT status, capture_id FROM payments WHERE order_id = $1',
@@ -111,7 +117,7 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
           `UPDATE invoices SET status = 'PAID', paid_at = now(), updated_at = now() WHERE order_id = $1 AND status = 'ISSUED'`,
           [orderId],
         );
-        await tx.append('payment.captured', 'payment.captured', { captureId, amount });
+        await tx.append('payment.captured', 'payment.captured', { captureId, amount, ...(legacy ? { legacy: true } : {}) });
         return { captureId };
       });
     },
@@ -121,8 +127,9 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
       // Nothing authorized (the step never ran or was declined), already voided, or captured.
       if (!known || known.payment_status !== 'AUTHORIZED' || !known.authorization_id) return;
       const authorizationId = known.authorization_id;
+      const legacy = known.provider === LEGACY_PAYMENT_PROVIDER; // released in the legacy processor, not here
       try {
-        await whileHeartbeating('voidPayment', () => payment.void({ idempotencyKey, authorizationId }));
+        if (!legacy) await whileHeartbeating('voidPayment', () => payment.void({ idempotencyKey, authorizationId }));
       } catch (err) {
         // Voided earlier under another key (a crash between provider and record): record it now.
         if (!(err instanceof ProviderRefusedError && err.code === 'already_voided')) throw asActivityFailure(err);
@@ -135,7 +142,7 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
            SELECT id FROM voided`,
           [orderId, idempotencyKey],
         );
-        if (voided.length > 0) await tx.append('payment.voided', 'payment.voided', { authorizationId });
+        if (voided.length > 0) await tx.append('payment.voided', 'payment.voided', { authorizationId, ...(legacy ? { legacy: true } : {}) });
       });
     },
   };

@@ -19,6 +19,8 @@ export const ORDER_EVENT_TYPES = [
   'order.rejected',
   'order.needs_attention',
   'order.resumed',
+  /** An order workflow took over a migrated legacy order (the migration wrote its projection). */
+  'order.adopted',
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 

@@ -103,3 +103,9 @@ export function isTerminal(status: OrderStatus): boolean {
 export function isCancellable(status: OrderStatus, parkedFrom?: OrderStatus | null): boolean {
   return canTransition(status, 'CANCELLED', parkedFrom);
 }
+
+/**
+ * Why a legacy N order (no payment taken) is NEEDS_ATTENTION: with no payment token there is
+ * nothing to retry, so an operator can only cancel it (or leave it to the auto-cancel).
+ */
+export const LEGACY_WITHOUT_PAYMENT_REASON = 'legacy order without payment';

@@ -16,11 +16,11 @@ export class MigrationAdoption {
   @Column({ name: 'source_schema', type: 'varchar', length: 63 })
   sourceSchema: string;
 
-  /** 'P' (processing: reserved and authorized in the legacy system) or 'S' (shipped). */
+  /** 'P' (processing: reserved and authorized in the legacy system), 'S' (shipped) or 'N' (new: no payment). */
   @Column({ name: 'legacy_status', type: 'char', length: 1 })
-  legacyStatus: 'P' | 'S';
+  legacyStatus: 'N' | 'P' | 'S';
 
-  /** The status the projection was imported with (PROCESSING or SHIPPED). */
+  /** The status the projection was imported with (PROCESSING, SHIPPED or NEEDS_ATTENTION). */
   @Column({ name: 'imported_status', type: 'varchar', length: 20 })
   importedStatus: string;
 

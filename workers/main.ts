@@ -98,6 +98,8 @@ async function main() {
       dataSource,
       namespace: config.TEMPORAL_NAMESPACE,
       logger,
+      // Adopted legacy orders get their order workflows through this client (same codec as the worker).
+      client,
       ...bundle,
       shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
       dataConverter,

@@ -3,11 +3,12 @@
 // the worker SDK) and re-exported here. The process entry (workers/main.ts) builds the
 // dependencies, creates the worker and calls ensureMigrationSchedule once at start.
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { DataConverter, Duration } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { type AdoptOrders, createMigrationActivities } from '../activities/migration';
+import { type AdoptOrders, createMigrationActivities, startOrderWorkflows } from '../activities/migration';
 import { MIGRATION_TASK_QUEUE } from '../domain/ids';
 
 export * from './migration-schedule';
@@ -21,7 +22,13 @@ export interface MigrationWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   logger?: Logger;
-  /** The adoption hook for in-flight legacy orders (activities/migration/adopt-legacy-orders.ts). */
+  /**
+   * Adopts the in-flight legacy orders: starts their order workflows on `orderTaskQueue`
+   * (default 'orders'). Without it (and without `adoptOrders`) awaiting orders are only counted.
+   */
+  client?: Client;
+  orderTaskQueue?: string;
+  /** Replaces the client-based adoption hook (activities/migration/adopt-legacy-orders.ts). */
   adoptOrders?: AdoptOrders;
   /** A prebuilt bundle (production). Without it the workflows are bundled from `workflowsPath` at start. */
   workflowBundle?: WorkflowBundleOption;
@@ -40,6 +47,9 @@ export async function createMigrationWorker(options: MigrationWorkerOptions): Pr
   const workflows: { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } = options.workflowBundle
     ? { workflowBundle: options.workflowBundle }
     : { workflowsPath: options.workflowsPath ?? MIGRATION_WORKFLOWS_PATH };
+  const adoptOrders =
+    options.adoptOrders ??
+    (options.client ? startOrderWorkflows(options.client, options.dataSource, options.orderTaskQueue ? { taskQueue: options.orderTaskQueue } : {}) : undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
@@ -47,7 +57,7 @@ export async function createMigrationWorker(options: MigrationWorkerOptions): Pr
     activities: createMigrationActivities({
       dataSource: options.dataSource,
       ...(options.logger ? { logger: options.logger } : {}),
-      ...(options.adoptOrders ? { adoptOrders: options.adoptOrders } : {}),
+      ...(adoptOrders ? { adoptOrders } : {}),
       ...(options.batchPauseMs ? { batchPauseMs: options.batchPauseMs } : {}),
     }),
     ...workflows,

@@ -13,7 +13,24 @@ export interface OrderWorkflowInput {
   order: CreateOrderInput;
   /** Tuning knobs; anything left out takes DEFAULT_ORDER_WORKFLOW_OPTIONS. */
   options?: OrderWorkflowOptions;
+  /** Set by the legacy migration: the order exists already (the migration wrote it); take it over. */
+  adoption?: LegacyAdoption;
 }
+
+/**
+ * A migrated legacy order an order workflow takes over where it stands, without placing it
+ * again. The reservation and authorization happened in the legacy system and are never repeated:
+ *   PROCESSING (legacy P): book the shipment -> wait SHIPPED -> capture -> wait DELIVERED;
+ *   SHIPPED (legacy S): capture at adoption (S counts as paid: the saga captures on shipping) -> wait DELIVERED;
+ *   NEEDS_ATTENTION (legacy N, no payment): parked until an operator cancels it (a retry is
+ *     refused: there is no payment token to authorize with), or the auto-cancel does.
+ */
+export interface LegacyAdoption {
+  legacyOrderNo: number;
+  /** The status the migration imported the order with. */
+  from: AdoptedStatus;
+}
+export type AdoptedStatus = Extract<OrderStatus, 'PROCESSING' | 'SHIPPED' | 'NEEDS_ATTENTION'>;
 
 /** Retry policy of the payment and carrier calls; when it runs out the order is parked. */
 export interface ProviderRetryOptions {
@@ -116,9 +133,11 @@ export function orderWorkflowStartOptions(input: OrderWorkflowInput, taskQueue: 
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
     typedSearchAttributes: [
       { key: OrderSearchAttributes.customerId, value: order.customerId },
-      { key: OrderSearchAttributes.status, value: 'PENDING' },
+      { key: OrderSearchAttributes.status, value: input.adoption?.from ?? 'PENDING' },
     ],
     // No address or payment token here: summaries are shown to every UI user.
-    staticSummary: `Order ${order.orderId}: ${order.lines.length} line(s), ${units} unit(s) for customer ${order.customerId}`,
+    staticSummary:
+      (input.adoption ? `Legacy order #${input.adoption.legacyOrderNo} adopted at ${input.adoption.from}. ` : '') +
+      `Order ${order.orderId}: ${order.lines.length} line(s), ${units} unit(s) for customer ${order.customerId}`,
   };
 }

@@ -3,6 +3,11 @@
 //   place (validate + record) -> reserve -> invoice -> authorize -> book shipment
 //     -> wait SHIPPED -> capture -> wait DELIVERED
 //
+// A migrated legacy order (input.adoption) is adopted instead of placed and joins where it stands
+// (reserved and authorized in the legacy system, never again): PROCESSING -> invoice -> book
+// shipment -> ...; SHIPPED -> invoice -> capture -> wait DELIVERED; NEEDS_ATTENTION (no payment)
+// -> parked until an operator cancels. A new input field, so no patch: old histories never have it.
+//
 // Each compensation is registered before its step runs. A cancel (the `cancel` update, a
 // workflow cancellation request from a client or the UI, or the auto-cancel of a parked order)
 // or a business failure unwinds them newest first in a non-cancellable scope. Once the goods have
@@ -42,6 +47,7 @@ import {
   type Tier,
   isBusinessFailureType,
   isCancellable,
+  LEGACY_WITHOUT_PAYMENT_REASON,
   lineAmount,
   priceOrder,
   stepIdempotencyKey,
@@ -49,6 +55,7 @@ import {
 import {
   type CarrierEvent,
   DEFAULT_ORDER_WORKFLOW_OPTIONS,
+  type LegacyAdoption,
   type OrderState,
   type OrderWorkflowInput,
   OrderSearchAttributes,
@@ -149,6 +156,10 @@ class OrderSaga {
   private lateShipmentReport: string | null = null;
   private carrierException: string | null = null;
   private retryRequest: { operator?: string; note?: string } | null = null;
+  /** A legacy S order: the goods left before the adoption, with no shipment booked here. */
+  private shippedBeforeAdoption = false;
+  /** Set while parked for good: a retry cannot help (a legacy order without payment). */
+  private retryRefused = false;
   private parkings = 0;
   private changes = 0;
   /** The search attribute values last written; the start options usually set the first ones. */
@@ -178,12 +189,14 @@ class OrderSaga {
     this.providers = proxyActivities<OrderActivities>({ ...STEP, retry: { ...providerRetry, nonRetryableErrorTypes: NON_RETRYABLE } });
     this.undo = proxyActivities<OrderActivities>(COMPENSATION);
 
+    // An adopted order starts where the migration left it (its start options say the same).
+    const from = input.adoption?.from;
     this.state = {
       orderId: order.orderId,
       customerId: order.customerId,
-      status: 'PENDING',
-      statusReason: null,
-      parkedFrom: null,
+      status: from ?? 'PENDING',
+      statusReason: from === 'NEEDS_ATTENTION' ? LEGACY_WITHOUT_PAYMENT_REASON : null,
+      parkedFrom: from === 'NEEDS_ATTENTION' ? 'PENDING' : null,
       lines: [],
       totals: null,
       shippingAddress: order.shippingAddress,
@@ -191,6 +204,12 @@ class OrderSaga {
       trackingNumber: null,
       waitingFor: 'recording the order',
     };
+    if (from === 'SHIPPED') {
+      // Past the point of no return from the start: a cancel is refused even during the adoption.
+      this.goodsLeft = { trackingNumber: '' };
+      this.shippedBeforeAdoption = true;
+      this.shippedRecorded = true; // the migration recorded order.shipped
+    }
   }
 
   // ---------------------------------------------------------------- setup: handlers before the first await
@@ -238,7 +257,8 @@ class OrderSaga {
     // Only the saga scope may be cancelled; bookkeeping and unwinding must always finish.
     return CancellationScope.nonCancellable(async () => {
       this.upsertSearchAttributes();
-      if (!(await this.recordOrder())) return this.finish('rejected');
+      if (this.input.adoption) await this.adoptOrder(this.input.adoption);
+      else if (!(await this.recordOrder())) return this.finish('rejected');
       try {
         await this.sagaScope.run(() => this.fulfilUntilShipped());
       } catch (err) {
@@ -300,7 +320,58 @@ class OrderSaga {
     return true;
   }
 
+  /**
+   * Step 1 of an adopted legacy order: the migration recorded it; take it over where it stands
+   * (see LegacyAdoption). Compensations are registered here, before anything they undo.
+   */
+  private async adoptOrder({ legacyOrderNo, from }: LegacyAdoption): Promise<void> {
+    this.setWaitingFor(`adopting legacy order #${legacyOrderNo}`);
+    const adopted = await this.projection.adoptLegacyOrder({ orderId: this.orderId, legacyOrderNo, from });
+    this.tier = adopted.tier;
+    this.state.lines = adopted.lines;
+    this.state.totals = adopted.totals;
+    this.state.shippingAddress = adopted.shippingAddress;
+    this.state.trackingNumber = adopted.trackingNumber;
+    if (from === 'NEEDS_ATTENTION') {
+      // Nothing reserved, invoiced or authorized. The order parks at once (fulfilUntilShipped); an
+      // operator may still change its lines (which reserves), so a cancel releases what it holds.
+      this.compensations.add('releaseInventory', () => this.undo.releaseInventory({ orderId: this.orderId }));
+      this.stage = 'reserving';
+      this.upsertSearchAttributes();
+      return;
+    }
+    this.paymentAuthorized = true; // the legacy authorization (recorded by the adoption)
+    if (from === 'SHIPPED') {
+      this.goodsLeft = { trackingNumber: adopted.trackingNumber ?? '' };
+    } else {
+      this.compensations.add('voidInvoice', () => this.voidCurrentInvoice());
+      this.compensations.add('voidPayment', () =>
+        this.undo.voidPayment({ orderId: this.orderId, idempotencyKey: this.key('void-authorization') }),
+      );
+    }
+    this.upsertSearchAttributes();
+    // The migration writes no invoice: issue it from the projection (same pricing, same totals).
+    this.setWaitingFor('issuing the invoice');
+    await this.issueInvoice(1);
+    this.stage = 'authorizing';
+  }
+
   private async fulfilUntilShipped(): Promise<void> {
+    const adoption = this.input.adoption;
+    if (adoption?.from === 'SHIPPED') return;
+    if (adoption?.from === 'NEEDS_ATTENTION') return this.awaitLegacyOrderDecision();
+    if (adoption === undefined) await this.reserveInvoiceAndAuthorize();
+    await this.bookShipmentAndAwaitPickup();
+  }
+
+  /** A legacy order without payment: nothing to retry without a payment token, so only a cancel (or the auto-cancel) ends it. */
+  private async awaitLegacyOrderDecision(): Promise<void> {
+    for (;;) {
+      await this.parkUntilRetried('legacy adoption', LEGACY_WITHOUT_PAYMENT_REASON, { recorded: true, onlyCancel: true, parkedFrom: 'PENDING' });
+    }
+  }
+
+  private async reserveInvoiceAndAuthorize(): Promise<void> {
     this.compensations.add('releaseInventory', () => this.undo.releaseInventory({ orderId: this.orderId }));
     await this.withParking('inventory reservation', () =>
       this.exclusiveStep('reserving', 'reserving inventory', () =>
@@ -317,7 +388,9 @@ class OrderSaga {
     );
     await this.withParking('payment authorization', () => this.authorizePayment());
     this.moveTo('PROCESSING');
+  }
 
+  private async bookShipmentAndAwaitPickup(): Promise<void> {
     this.stage = 'booking-shipment';
     this.compensations.add('cancelShipment', async () => {
       try {
@@ -343,7 +416,7 @@ class OrderSaga {
   /** Past the point of no return: nothing is undone any more, failures only park. */
   private async fulfilAfterShipment(): Promise<void> {
     this.compensations.discard();
-    await this.recordShipped();
+    if (!this.shippedRecorded) await this.recordShipped();
 
     this.stage = 'capturing';
     this.setWaitingFor('capturing the payment');
@@ -501,23 +574,34 @@ class OrderSaga {
     }
   }
 
-  private async parkUntilRetried(step: string, reason: string): Promise<void> {
-    const parkedFrom = this.state.status as ParkableStatus;
+  /**
+   * Parks the order. `recorded`: the projection is NEEDS_ATTENTION already (an adopted legacy N
+   * order, parked from PENDING), nothing is appended. `onlyCancel`: retries are refused (see onRetry).
+   */
+  private async parkUntilRetried(
+    step: string,
+    reason: string,
+    opts: { recorded?: boolean; onlyCancel?: boolean; parkedFrom?: ParkableStatus } = {},
+  ): Promise<void> {
+    const parkedFrom = opts.parkedFrom ?? (this.state.status as ParkableStatus);
     const parking = ++this.parkings;
     this.retryRequest = null;
+    this.retryRefused = opts.onlyCancel ?? false;
     const mayAutoCancel = isCancellable('NEEDS_ATTENTION', parkedFrom);
     this.setWaitingFor(
-      `an operator to retry or cancel (${reason}); escalates after ${formatMs(this.escalateAfterMs)}` +
+      `an operator to ${this.retryRefused ? 'cancel' : 'retry or cancel'} (${reason}); escalates after ${formatMs(this.escalateAfterMs)}` +
         (mayAutoCancel ? `, auto-cancels after ${formatMs(this.autoCancelAfterMs)}` : ''),
     );
     this.moveTo('NEEDS_ATTENTION', reason, parkedFrom);
-    await this.record({
-      type: 'order.needs_attention',
-      dedupeKey: `needs_attention:${parking}`,
-      status: 'NEEDS_ATTENTION',
-      statusReason: reason,
-      data: { step, parkedFrom },
-    });
+    if (!opts.recorded) {
+      await this.record({
+        type: 'order.needs_attention',
+        dedupeKey: `needs_attention:${parking}`,
+        status: 'NEEDS_ATTENTION',
+        statusReason: reason,
+        data: { step, parkedFrom },
+      });
+    }
     log.warn('order parked for an operator', { orderId: this.orderId, step, reason, parkedFrom });
 
     const retried = () => this.retryRequest !== null;
@@ -689,7 +773,7 @@ class OrderSaga {
     // A carrier can report on a parcel before the booking's result reaches the workflow (signals
     // are handled first in an activation): keep that news for when the booking completes.
     const bookingUnderway = this.stage === 'booking-shipment' && patched('keep-carrier-events-during-booking');
-    if (this.shipment === null && !bookingUnderway) return ignore('no shipment is booked');
+    if (this.shipment === null && !bookingUnderway && !this.shippedBeforeAdoption) return ignore('no shipment is booked');
     const unwinding = this.view().unwinding;
     if (unwinding !== null) {
       // Kept in case the carrier refuses the cancellation because the parcel already left.
@@ -717,6 +801,10 @@ class OrderSaga {
   private onRetry(request: { operator?: string; note?: string }): void {
     if (this.state.status !== 'NEEDS_ATTENTION') {
       log.info('retry ignored: the order is not parked', { orderId: this.orderId, status: this.state.status });
+      return;
+    }
+    if (this.retryRefused) {
+      log.warn('retry refused: the order can only be cancelled', { orderId: this.orderId, reason: this.state.statusReason });
       return;
     }
     this.retryRequest = request;

@@ -1,30 +1,32 @@
-// HOOK POINT: adoption of in-flight legacy orders into order workflows.
+// Adoption of in-flight legacy orders into order workflows.
 //
-// The migration imports legacy P and S orders as projections (PROCESSING / SHIPPED) and lists
-// them in migration_adoptions with adopted_at null. DESIGN wants each adopted by an order
-// workflow that starts at the right step: reservation and authorization marked as legacy and
-// never repeated; P continues with the shipment, S waits for delivery. That workflow entry
-// belongs to the order saga (workflows/order.ts); this module only hands the awaiting orders over.
+// The migration imports legacy P, S and N orders as projections (PROCESSING / SHIPPED /
+// NEEDS_ATTENTION 'legacy order without payment') and lists them in migration_adoptions with
+// adopted_at null. Each is adopted by an order workflow started with `input.adoption` (see
+// LegacyAdoption in workflows/order-definitions.ts): reservation and authorization are marked as
+// legacy and never repeated; P continues with the shipment, S waits for delivery, N stays parked
+// until an operator cancels it.
 //
-// To wire it: pass `adoptOrders` to createMigrationActivities. It receives a page of awaiting
-// orders and returns the ids it adopted (for instance after `client.workflow.start(orderWorkflow,
-// { workflowId: orderWorkflowId(orderId), workflowIdReusePolicy: REJECT_DUPLICATE, args: [{ adopt:
-// { legacyOrderNo, legacyStatus } }] })`, treating WorkflowExecutionAlreadyStartedError as
-// adopted). Each returned id is marked adopted with its workflow id; from then on the migration
-// never writes that order again (a later legacy change is quarantined as changed_after_adoption).
-// The migration workflow calls `adoptLegacyOrders` once per run, after the batches, before the
+// `adoptOrders` (createMigrationActivities) receives a page of awaiting orders and returns the ids
+// now owned by a workflow; each is marked adopted with its workflow id, and from then on the
+// migration never writes that order again (a later legacy change is quarantined as
+// changed_after_adoption). `startOrderWorkflows(client, ...)` is the real one: one workflow per
+// order with the usual start options (id order-<uuid>, conflict policy USE_EXISTING, reuse policy
+// REJECT_DUPLICATE), so a re-run or a retried page reaches the workflow it started before. The
+// migration workflow calls `adoptLegacyOrders` once per run, after the batches, before the
 // reconciliation. Without `adoptOrders` it only counts what is waiting.
-//
-// N orders are imported NEEDS_ATTENTION for an operator and are not listed here: decide whether
-// they get a workflow parked at NEEDS_ATTENTION (so `retry` / `cancel` work on them) when wiring.
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { orderWorkflowId } from '../../domain/ids';
+import { ORDERS_TASK_QUEUE, orderWorkflowId } from '../../domain/ids';
+import type { OrderLineInput, ShippingAddress } from '../../domain/order';
+import type { orderWorkflow } from '../../workflows/order';
+import { type AdoptedStatus, ORDER_WORKFLOW_TYPE, type OrderWorkflowInput, orderWorkflowStartOptions } from '../../workflows/order-definitions';
 
 export interface AwaitingAdoption {
   orderId: string;
   legacyOrderNo: number;
-  legacyStatus: 'P' | 'S';
-  importedStatus: 'PROCESSING' | 'SHIPPED';
+  legacyStatus: 'N' | 'P' | 'S';
+  importedStatus: AdoptedStatus;
 }
 
 /** Adopts a page of orders; returns the ids of those now owned by an order workflow. */
@@ -38,7 +40,7 @@ export interface AdoptionResult {
 const PAGE = 500;
 
 export async function listOrdersAwaitingAdoption(dataSource: DataSource, opts: { afterOrderNo?: number; limit?: number } = {}): Promise<AwaitingAdoption[]> {
-  const rows: { order_id: string; legacy_order_no: number; legacy_status: 'P' | 'S'; imported_status: 'PROCESSING' | 'SHIPPED' }[] = await dataSource.query(
+  const rows: { order_id: string; legacy_order_no: number; legacy_status: AwaitingAdoption['legacyStatus']; imported_status: AdoptedStatus }[] = await dataSource.query(
     `SELECT order_id, legacy_order_no, legacy_status, imported_status FROM migration_adoptions
       WHERE adopted_at IS NULL AND legacy_order_no > $1 ORDER BY legacy_order_no LIMIT $2`,
     [opts.afterOrderNo ?? -2147483648, opts.limit ?? PAGE],
@@ -73,4 +75,52 @@ export async function adoptLegacyOrders(dataSource: DataSource, adoptOrders: Ado
     heartbeat(`adoption: ${awaiting} seen`);
   }
   return { awaiting: awaiting - adopted, adopted };
+}
+
+/** The order workflows' input for a page of awaiting orders, from the projections the migration wrote. */
+export async function adoptionInputs(dataSource: DataSource, orders: AwaitingAdoption[]): Promise<OrderWorkflowInput[]> {
+  const rows: { id: string; customer_id: string; shipping_address: ShippingAddress; lines: OrderLineInput[] }[] = await dataSource.query(
+    `SELECT o.id, o.customer_id, o.shipping_address,
+            (SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_no) FROM order_lines l WHERE l.order_id = o.id) AS lines
+       FROM orders o WHERE o.id = ANY ($1::uuid[])`,
+    [orders.map((o) => o.orderId)],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return orders.map(({ orderId, legacyOrderNo, importedStatus }) => {
+    const row = byId.get(orderId);
+    if (!row) throw new Error(`order ${orderId} (legacy ${legacyOrderNo}) awaits adoption but has no projection`);
+    return {
+      // No payment token: an adopted order never authorizes (the legacy authorization stands, or there is none).
+      order: { orderId, customerId: row.customer_id, lines: row.lines, shippingAddress: row.shipping_address, payment: { token: '' } },
+      adoption: { legacyOrderNo, from: importedStatus },
+    };
+  });
+}
+
+/**
+ * The adoption hook on a Temporal client: starts one order workflow per awaiting order (a few at
+ * a time) and answers every id whose workflow now exists, whether started now or before.
+ */
+export function startOrderWorkflows(client: Client, dataSource: DataSource, opts: { taskQueue?: string; concurrency?: number } = {}): AdoptOrders {
+  const taskQueue = opts.taskQueue ?? ORDERS_TASK_QUEUE;
+  const concurrency = opts.concurrency ?? 20;
+  return async (orders) => {
+    const inputs = await adoptionInputs(dataSource, orders);
+    const adopted: string[] = [];
+    let next = 0;
+    const startNext = async (): Promise<void> => {
+      while (next < inputs.length) {
+        const input = inputs[next++];
+        try {
+          await client.workflow.start<typeof orderWorkflow>(ORDER_WORKFLOW_TYPE, orderWorkflowStartOptions(input, taskQueue));
+        } catch (err) {
+          // Already ran to its end (reuse policy REJECT_DUPLICATE): adopted before.
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        adopted.push(input.order.orderId);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, startNext));
+    return adopted;
+  };
 }

@@ -79,13 +79,17 @@ export function createMigrationActivities(deps: MigrationActivitiesDeps): Migrat
       logger.info({ runId: input.runId, ...summary }, 'migration reconciled');
       return summary;
     },
-    adoptLegacyOrders: () => adoptLegacyOrders(dataSource, deps.adoptOrders, heartbeat),
+    async adoptLegacyOrders(input) {
+      const result = await adoptLegacyOrders(dataSource, deps.adoptOrders, heartbeat);
+      logger.info({ runId: input.runId, ...result }, 'legacy orders adopted');
+      return result;
+    },
     finishMigrationRun: (input) => finishMigrationRun(dataSource, input),
   };
 }
 
 export type { AdoptOrders, AwaitingAdoption, AdoptionResult } from './adopt-legacy-orders';
-export { listOrdersAwaitingAdoption, markOrdersAdopted } from './adopt-legacy-orders';
+export { adoptionInputs, listOrdersAwaitingAdoption, markOrdersAdopted, startOrderWorkflows } from './adopt-legacy-orders';
 export { legacyCustomerId, legacyOrderId, LEGACY_CUSTOMER_NAMESPACE, LEGACY_ORDER_NAMESPACE } from './legacy-ids';
 export { LEGACY_STATUS, LEGACY_WITHOUT_PAYMENT_REASON } from './migrate-orders';
 export * from './contract';

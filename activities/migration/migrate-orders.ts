@@ -3,7 +3,8 @@
 //   D -> DELIVERED, X -> CANCELLED: projections only, final;
 //   P -> PROCESSING, S -> SHIPPED: projections flagged in migration_adoptions for an order
 //        workflow to adopt (see adopt-legacy-orders.ts);
-//   N -> NEEDS_ATTENTION (reason 'legacy order without payment'), for an operator to decide.
+//   N -> NEEDS_ATTENTION (reason 'legacy order without payment'), for an operator to decide:
+//        flagged too, its workflow stays parked until the operator cancels it.
 // Events stay minimal and gapless: `order.created` (at order_dt) and the event of the status
 // reached (at modified_dt); a later change of the legacy order appends `order.updated` (and the
 // new status' event). An order that cannot be migrated is quarantined with every reason that
@@ -11,7 +12,7 @@
 import { type OrderEventType } from '../../domain/events';
 import { unitPriceFromDecimal } from '../../domain/money';
 import { COUNTRY_CODES, type OrderLine, type ShippingAddress } from '../../domain/order';
-import type { OrderStatus } from '../../domain/order-status';
+import { LEGACY_WITHOUT_PAYMENT_REASON, type OrderStatus } from '../../domain/order-status';
 import { type Tier, priceOrder } from '../../domain/pricing';
 import { type BatchContext, type PhaseOutcome, START_MODIFIED_DT, TIMESTAMP_TEXT, cleanText, emptyCounts } from './batch';
 import type { Watermark } from './contract';
@@ -25,7 +26,7 @@ export const LEGACY_STATUS: Readonly<Record<string, OrderStatus>> = Object.freez
   D: 'DELIVERED',
   X: 'CANCELLED',
 });
-export const LEGACY_WITHOUT_PAYMENT_REASON = 'legacy order without payment';
+export { LEGACY_WITHOUT_PAYMENT_REASON };
 const STATUS_REASON: Partial<Record<OrderStatus, string>> = {
   NEEDS_ATTENTION: LEGACY_WITHOUT_PAYMENT_REASON,
   CANCELLED: 'cancelled in the legacy system',
@@ -37,7 +38,7 @@ const STATUS_EVENT: Partial<Record<OrderStatus, OrderEventType>> = {
   NEEDS_ATTENTION: 'order.needs_attention',
 };
 /** Statuses whose orders an order workflow adopts. */
-const ADOPTED_STATUSES: ReadonlySet<string> = new Set(['P', 'S']);
+const ADOPTED_STATUSES: ReadonlySet<string> = new Set(['N', 'P', 'S']);
 const TIERS: ReadonlySet<string> = new Set<Tier>(['G', 'S', 'B']);
 const EVENT_SOURCE = 'legacy-migration';
 

@@ -6,6 +6,7 @@ import { CreateBilling1795651200003 } from './1795651200003-create-billing';
 import { CreateShipments1795651200004 } from './1795651200004-create-shipments';
 import { CreateSimulators1795651200005 } from './1795651200005-create-simulators';
 import { MigrationTables1795651200100 } from './1795651200100-migration-tables';
+import { AdoptNewLegacyOrders1795651200101 } from './1795651200101-adopt-new-legacy-orders';
 
 export const migrations = [
   CreateCatalog1795651200001,
@@ -14,4 +15,5 @@ export const migrations = [
   CreateShipments1795651200004,
   CreateSimulators1795651200005,
   MigrationTables1795651200100,
+  AdoptNewLegacyOrders1795651200101,
 ];

@@ -84,7 +84,7 @@ describe('the legacy migration', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it('maps statuses: D and X final, P and S awaiting adoption, N parked for an operator', async () => {
+  it('maps statuses: D and X final; P, S and N awaiting adoption, N parked for an operator', async () => {
     const rows: { status_cd: string; status: string; status_reason: string | null; awaiting: boolean; events: string }[] = await bed.dataSource.query(
       `SELECT o.status, o.status_reason, a.order_id IS NOT NULL AS awaiting, o.legacy_order_no,
               (SELECT string_agg(e.type, ',' ORDER BY e.seq) FROM order_events e WHERE e.order_id = o.id) AS events
@@ -102,7 +102,7 @@ describe('the legacy migration', () => {
     expect(seen.get('X')).toMatchObject({ status: 'CANCELLED', awaiting: false, events: 'order.created,order.canceled' });
     expect(seen.get('P')).toEqual({ status: 'PROCESSING', reason: null, awaiting: true, events: 'order.created' });
     expect(seen.get('S')).toEqual({ status: 'SHIPPED', reason: null, awaiting: true, events: 'order.created,order.shipped' });
-    expect(seen.get('N')).toEqual({ status: 'NEEDS_ATTENTION', reason: LEGACY_WITHOUT_PAYMENT_REASON, awaiting: false, events: 'order.created,order.needs_attention' });
+    expect(seen.get('N')).toEqual({ status: 'NEEDS_ATTENTION', reason: LEGACY_WITHOUT_PAYMENT_REASON, awaiting: true, events: 'order.created,order.needs_attention' });
     // event_seq is the last sequence number appended.
     const [{ n: gaps }] = await bed.dataSource.query(
       'SELECT count(*)::int AS n FROM orders o WHERE o.legacy_order_no IS NOT NULL AND o.event_seq <> (SELECT count(*) FROM order_events e WHERE e.order_id = o.id)',
