@@ -202,6 +202,15 @@ export function selfLink(url: string): string {
   return u.pathname + (query ? '?' + query : '');
 }
 
+/** A list document for one keyset page: its resources, links.self / links.next and the page size. */
+export function pageDocument<T, R>(url: string, page: { rows: T[]; next: string | null }, toResource: (row: T) => R, pageSize: number) {
+  return {
+    data: page.rows.map(toResource),
+    links: { self: selfLink(url), next: page.next ? nextLink(url, page.next) : null },
+    meta: { pageSize },
+  };
+}
+
 /**
  * Keyset pagination over (timestamp column, id): one row more than the page tells whether there
  * is a next page. The cursor keeps PostgreSQL's own text of the timestamp, so microseconds

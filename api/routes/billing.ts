@@ -7,7 +7,7 @@ import type { OrderCache } from '../cache';
 import type { ApiDeps, AppEnv } from '../deps';
 import { errors } from '../errors';
 import { idempotency } from '../idempotency';
-import { errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, nextLink, selfLink } from '../json-api';
+import { errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, pageDocument } from '../json-api';
 import { loadOrder } from '../order-projection';
 import { InvoiceDocument, InvoiceList, InvoiceListQuery, CarrierEventRequest, ShipmentDocument } from '../schemas/billing';
 import { IdParam } from '../schemas/common';
@@ -111,15 +111,7 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
     if (query['filter[orderId]']) qb.andWhere('i.order_id = :orderId', { orderId: query['filter[orderId]'] });
     if (query['filter[status]']) qb.andWhere('i.status = :status', { status: query['filter[status]'] });
     const page = await keysetPage(qb, { at: 'i.issued_at', id: 'i.id' }, 'ASC', query['page[size]'], query['page[after]']);
-    return c.json(
-      {
-        data: page.rows.map(invoiceResource),
-        links: { self: selfLink(c.req.url), next: page.next ? nextLink(c.req.url, page.next) : null },
-        meta: { pageSize: query['page[size]'] },
-      },
-      200,
-      JSON_API_HEADERS,
-    );
+    return c.json(pageDocument(c.req.url, page, invoiceResource, query['page[size]']), 200, JSON_API_HEADERS);
   });
 
   const readShipment = createRoute({

@@ -6,7 +6,7 @@ import { secured } from '../auth';
 import type { ApiDeps, AppEnv } from '../deps';
 import { errors } from '../errors';
 import { idempotency } from '../idempotency';
-import { errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, nextLink, selfLink } from '../json-api';
+import { errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, pageDocument } from '../json-api';
 import { IdParam } from '../schemas/common';
 import { CreateCustomerRequest, CustomerDocument, CustomerList, CustomerListQuery } from '../schemas/customers';
 import { OrderList, OrderListQuery } from '../schemas/orders';
@@ -83,15 +83,7 @@ export function customerRoutes(deps: ApiDeps) {
     if (query['filter[active]'] !== undefined) qb.andWhere('c.active = :active', { active: query['filter[active]'] === 'true' });
     if (query['filter[email]'] !== undefined) qb.andWhere('lower(c.email) = lower(:email)', { email: query['filter[email]'] });
     const page = await keysetPage(qb, { at: 'c.created_at', id: 'c.id' }, 'ASC', query['page[size]'], query['page[after]']);
-    return c.json(
-      {
-        data: page.rows.map(customerResource),
-        links: { self: selfLink(c.req.url), next: page.next ? nextLink(c.req.url, page.next) : null },
-        meta: { pageSize: query['page[size]'] },
-      },
-      200,
-      JSON_API_HEADERS,
-    );
+    return c.json(pageDocument(c.req.url, page, customerResource, query['page[size]']), 200, JSON_API_HEADERS);
   });
 
   const read = createRoute({

@@ -7,7 +7,7 @@ import { triggerMigrationRun, type TriggerMigrationResult } from '../../workers/
 import { secured } from '../auth';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, errors } from '../errors';
-import { errorResponses, JSON_API_HEADERS, jsonApiResponse, keysetPage, nextLink, selfLink } from '../json-api';
+import { errorResponses, JSON_API_HEADERS, jsonApiResponse, keysetPage, pageDocument } from '../json-api';
 import { IdParam } from '../schemas/common';
 import {
   DiscrepancyList,
@@ -132,15 +132,7 @@ export function migrationRunRoutes(deps: ApiDeps) {
     const qb = runs().createQueryBuilder('r');
     if (query['filter[status]'] !== undefined) qb.andWhere('r.status = :status', { status: query['filter[status]'] });
     const page = await keysetPage(qb, { at: 'r.started_at', id: 'r.id' }, 'DESC', query['page[size]'], query['page[after]']);
-    return c.json(
-      {
-        data: page.rows.map(migrationRunResource),
-        links: { self: selfLink(c.req.url), next: page.next ? nextLink(c.req.url, page.next) : null },
-        meta: { pageSize: query['page[size]'] },
-      },
-      200,
-      JSON_API_HEADERS,
-    );
+    return c.json(pageDocument(c.req.url, page, migrationRunResource, query['page[size]']), 200, JSON_API_HEADERS);
   });
 
   const read = createRoute({
@@ -177,15 +169,7 @@ export function migrationRunRoutes(deps: ApiDeps) {
     const kinds = query['filter[kind]']?.split(',').map((k) => k.trim() as DiscrepancyKind);
     if (kinds) qb.andWhere('d.kind IN (:...kinds)', { kinds });
     const page = await keysetPage(qb, { at: 'd.created_at', id: 'd.id' }, 'ASC', query['page[size]'], query['page[after]']);
-    return c.json(
-      {
-        data: page.rows.map(discrepancyResource),
-        links: { self: selfLink(c.req.url), next: page.next ? nextLink(c.req.url, page.next) : null },
-        meta: { pageSize: query['page[size]'] },
-      },
-      200,
-      JSON_API_HEADERS,
-    );
+    return c.json(pageDocument(c.req.url, page, discrepancyResource, query['page[size]']), 200, JSON_API_HEADERS);
   });
 
   return app;

@@ -10,7 +10,7 @@ import { secured } from '../auth';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, errors } from '../errors';
 import { idempotency } from '../idempotency';
-import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, nextLink, selfLink } from '../json-api';
+import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, pageDocument } from '../json-api';
 import { CreateProductRequest, ProductDocument, ProductList, ProductListQuery, SkuParam, UpdateProductRequest } from '../schemas/products';
 
 export function productResource(p: Product) {
@@ -104,15 +104,7 @@ export function productRoutes(deps: ApiDeps) {
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
     const page = await keysetPage(products().createQueryBuilder('p'), { at: 'p.created_at', id: 'p.sku' }, 'ASC', query['page[size]'], query['page[after]']);
-    return c.json(
-      {
-        data: page.rows.map(productResource),
-        links: { self: selfLink(c.req.url), next: page.next ? nextLink(c.req.url, page.next) : null },
-        meta: { pageSize: query['page[size]'] },
-      },
-      200,
-      JSON_API_HEADERS,
-    );
+    return c.json(pageDocument(c.req.url, page, productResource, query['page[size]']), 200, JSON_API_HEADERS);
   });
 
   const read = createRoute({

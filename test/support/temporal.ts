@@ -128,6 +128,18 @@ export async function orderRow(dataSource: DataSource, orderId: string): Promise
 
 // ---------------------------------------------------------------- orders
 
+/** The order events of the happy path, in order. */
+export const HAPPY_PATH_EVENTS = [
+  'order.created',
+  'inventory.reserved',
+  'invoice.created',
+  'payment.authorized',
+  'shipment.created',
+  'order.shipped',
+  'payment.captured',
+  'order.delivered',
+];
+
 export const TEST_ADDRESS: ShippingAddress = { name: 'Ada Lovelace', line1: '1 Main St', city: 'Austin', postalCode: '78701', country: 'US' };
 
 export function orderInput(customerId: string, lines: OrderLineInput[], attrs: Partial<CreateOrderInput> = {}): CreateOrderInput {

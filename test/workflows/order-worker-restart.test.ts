@@ -6,20 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stockOf } from '../support/db';
 import { cancelUpdate } from '../../workflows/order-definitions';
-import { SagaTestBed, activityRunning, eventTypes, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
+import { HAPPY_PATH_EVENTS, SagaTestBed, activityRunning, eventTypes, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
 
 jest.setTimeout(120_000);
-
-const HAPPY_EVENTS = [
-  'order.created',
-  'inventory.reserved',
-  'invoice.created',
-  'payment.authorized',
-  'shipment.created',
-  'order.shipped',
-  'payment.captured',
-  'order.delivered',
-];
 
 const bed = new SagaTestBed('worker-restart', { paymentLatencyMs: 3000, noWorker: true });
 let bundleDir: string;
@@ -68,7 +57,7 @@ function startWorkerProcess(): Promise<ChildProcess> {
 }
 
 async function expectDeliveredOnce(orderId: string, sku: string): Promise<void> {
-  expect(await eventTypes(bed.dataSource, orderId)).toEqual(HAPPY_EVENTS);
+  expect(await eventTypes(bed.dataSource, orderId)).toEqual(HAPPY_PATH_EVENTS);
   const [counts]: Record<string, number>[] = await bed.dataSource.query(
     `SELECT (SELECT count(*)::int FROM payments WHERE order_id = $1) AS payments,
             (SELECT count(*)::int FROM sim_payment_operations WHERE request->>'orderId' = $2 AND operation = 'authorize') AS authorizations,
