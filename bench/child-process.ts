@@ -1,0 +1,106 @@
+// Workers in processes of their own, for benchmarks that measure a worker's memory: start a
+// TypeScript entry (tsx as a loader: one process, one pid), wait for its "ready" line, sample its
+// resident set from /proc, stop it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/**
+ * `quiet`: the child's stderr (a worker's expected warnings, one per parked order) is kept, not
+ * echoed; its last 8 KB are printed if the child exits with an error.
+ */
+export function startChild(name: string, entry: string, env: Record<string, string>, opts: { nodeArgs?: string[]; quiet?: boolean } = {}): ChildProcess {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (!opts.quiet) process.stderr.write(`[${name}] ${chunk.toString()}`);
+    else tail = (tail + chunk.toString()).slice(-8192);
+  });
+  child.once('exit', (code) => {
+    if (opts.quiet && code !== 0 && code !== null && tail) process.stderr.write(`[${name}] exited ${code}; its last stderr:\n${tail}\n`);
+  });
+  return child;
+}
+
+/** Resolves when the child prints `line`; rejects when it exits first or the time runs out. */
+export function waitForLine(child: ChildProcess, line: string, timeoutMs = 120_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no "${line}" within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited (${code}) before "${line}"`));
+    };
+    child.once('exit', onExit);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(line)) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        child.stdout?.resume();
+        resolve();
+      }
+    });
+  });
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** VmRSS and VmHWM (peak resident set) of a process, in bytes; null once it is gone. */
+export function processMemory(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples a child's VmRSS every `everyMs` (with the wall-clock time, to attribute peaks to phases);
+ * `peak()` is the larger of the sampled maximum and the kernel's VmHWM.
+ */
+export function sampleMemory(pid: number, everyMs = 100): { peak(): number; peakBetween(fromMs: number, toMs: number): number; baseline: number; stop(): void } {
+  const first = processMemory(pid);
+  const samples: { at: number; rss: number }[] = first ? [{ at: Date.now(), rss: first.rss }] : [];
+  let hwm = first?.hwm ?? 0;
+  const timer = setInterval(() => {
+    const m = processMemory(pid);
+    if (!m) return;
+    samples.push({ at: Date.now(), rss: m.rss });
+    hwm = Math.max(hwm, m.hwm);
+  }, everyMs);
+  timer.unref();
+  return {
+    baseline: first?.rss ?? NaN,
+    peak: () => {
+      const m = processMemory(pid);
+      if (m) hwm = Math.max(hwm, m.hwm);
+      return Math.max(hwm, ...samples.map((x) => x.rss));
+    },
+    /** The largest sampled VmRSS between two Date.now() times. */
+    peakBetween: (fromMs, toMs) => {
+      const within = samples.filter((x) => x.at >= fromMs && x.at <= toMs).map((x) => x.rss);
+      return within.length > 0 ? Math.max(...within) : NaN;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+export function mb(bytes: number): string {
+  return Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : '-';
+}
