@@ -5,7 +5,7 @@ import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import { OrderSearchAttributes } from '../workflows/order-definitions';
 import { FLOOR_WORKFLOW_TYPE, floorPlacedUpdate, type FloorWorkflowInput } from './floor-workflow';
-import type { SagaWorkerSettings } from './support';
+import { pollerOptions, type SagaWorkerSettings } from './support';
 
 export interface FloorActivities {
   /** Does nothing but tell the benchmark which step of which order ran. */
@@ -41,6 +41,7 @@ export function createFloorWorker(opts: {
     maxConcurrentActivityTaskExecutions: opts.settings.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: opts.settings.maxConcurrentWorkflowTaskExecutions,
     maxCachedWorkflows: opts.settings.maxCachedWorkflows,
+    ...pollerOptions(opts.settings),
     maxHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '10s',
   });

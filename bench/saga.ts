@@ -11,10 +11,16 @@
 // floor (bench/floor-workflow.ts: the same update-with-start and number of activities, doing
 // nothing). `--external-worker <task queue>` drives a worker that is already running instead
 // (on DATABASE_URL's schema; no floor profile of the worker then).
+//
+// `--temporal-server` picks the Temporal server: `file` (default) starts a dev server of the run's
+// own with a SQLite file, as `./dev up` runs it (same flags); `memory` the same without the file
+// (in-memory SQLite); `external` uses TEMPORAL_ADDRESS. The worker's pollers can be varied with
+// `--workflow-polls`, `--activity-polls` and `--sticky-ratio` (0: the worker's defaults).
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { asyncLocalStorage } from '@temporalio/activity';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
@@ -73,7 +79,83 @@ const flags = parseFlags(process.argv.slice(2), {
   'ship-after-ms': 0,
   'deliver-after-ms': 0,
   'timeout-s': 600,
+  'temporal-server': 'file',
+  /** Extra dynamic config of a dev server the bench starts, comma-separated KEY=VALUE. */
+  'temporal-dynamic-config': '',
+  /** SQLite pragmas of a dev server the bench starts, comma-separated NAME=VALUE (--sqlite-pragma). */
+  'temporal-sqlite-pragma': 'journal_mode=wal,synchronous=normal',
+  'workflow-polls': 0,
+  'activity-polls': 0,
+  'sticky-ratio': 0,
 });
+
+// ---------------------------------------------------------------- the Temporal server
+
+/** The Temporal CLI as ./dev finds it: on PATH, else the one ./dev installed. */
+function temporalCli(): string {
+  if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI;
+  const installed = path.resolve(__dirname, '../.tools/py/bin/temporal');
+  return existsSync(installed) ? installed : 'temporal';
+}
+
+interface TemporalServer {
+  address: string;
+  description: string;
+  stop(): Promise<void>;
+}
+
+/** A dev server of the run's own, with `./dev up`'s flags (scripts/stack.sh temporal_start); `file`: a SQLite file, as ./dev up. */
+async function startTemporalServer(kind: 'memory' | 'file'): Promise<TemporalServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ordersaga-bench-temporal-'));
+  const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  // ./dev up's dynamic config; --temporal-dynamic-config adds to it or overrides a key of it.
+  const devUp = ['frontend.enableUpdateWorkflowExecution=true', 'frontend.enableExecuteMultiOperation=true', 'system.forceSearchAttributesCacheRefreshOnRead=true'];
+  const extraDynamic = String(flags['temporal-dynamic-config']).split(',').map((v) => v.trim()).filter(Boolean);
+  const dynamic = [...devUp.filter((d) => !extraDynamic.some((e) => e.split('=')[0] === d.split('=')[0])), ...extraDynamic];
+  const args = [
+    'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort),
+    '--metrics-port', String(metricsPort), '--log-level', 'warn',
+    ...(kind === 'file' ? ['--db-filename', path.join(dir, 'temporal.db')] : []),
+    '--search-attribute', 'OrderStatus=Keyword', '--search-attribute', 'CustomerId=Keyword', '--search-attribute', 'OrderTotal=Int',
+    ...dynamic.flatMap((v) => ['--dynamic-config-value', v]),
+    ...String(flags['temporal-sqlite-pragma']).split(',').map((v) => v.trim()).filter(Boolean).flatMap((v) => ['--sqlite-pragma', v]),
+  ];
+  const logFd = openSync(path.join(dir, 'temporal.log'), 'a');
+  const child: ChildProcess = spawn(temporalCli(), args, { stdio: ['ignore', logFd, logFd] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const address = `127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  onFailure.push(stop);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited (${child.exitCode}); see ${dir}/temporal.log`);
+    try {
+      const probe = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await probe.workflowService.describeNamespace({ namespace: 'default' });
+        // The search attributes are registered once the namespace answers a query on them.
+        await probe.workflowService.countWorkflowExecutions({ namespace: 'default', query: 'OrderStatus = "PENDING"' });
+      } finally {
+        await probe.close();
+      }
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not come up within 60 s: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const extras = [...extraDynamic, ...args.filter((_, i) => args[i - 1] === '--sqlite-pragma')];
+  const description = `dev server of the bench's own on ${address}, ${kind === 'file' ? 'SQLite file (as ./dev up)' : 'in-memory SQLite'}${extras.length ? `; ${extras.join(' ')}` : ''}`;
+  return { address, description, stop };
+}
 
 // ---------------------------------------------------------------- progress of each order
 
@@ -377,7 +459,16 @@ async function main(): Promise<void> {
     maxConcurrentActivityTaskExecutions: Number(flags['max-activities']),
     maxConcurrentWorkflowTaskExecutions: Number(flags['max-workflow-tasks']),
     maxCachedWorkflows: Number(flags['max-cached']),
+    ...(Number(flags['workflow-polls']) > 0 ? { maxConcurrentWorkflowTaskPolls: Number(flags['workflow-polls']) } : {}),
+    ...(Number(flags['activity-polls']) > 0 ? { maxConcurrentActivityTaskPolls: Number(flags['activity-polls']) } : {}),
+    ...(Number(flags['sticky-ratio']) > 0 ? { nonStickyToStickyPollRatio: Number(flags['sticky-ratio']) } : {}),
   };
+  const serverKind = String(flags['temporal-server']);
+  if (!['memory', 'file', 'external'].includes(serverKind)) throw new Error(`--temporal-server must be memory, file or external, got ${serverKind}`);
+  const server: TemporalServer =
+    serverKind === 'external'
+      ? { address: services.temporalAddress, description: `external on ${services.temporalAddress} (TEMPORAL_ADDRESS)`, stop: async () => undefined }
+      : await startTemporalServer(serverKind as 'memory' | 'file');
   const metricsPort = await freePort();
   Runtime.install({
     logger: new DefaultLogger('WARN'),
@@ -392,15 +483,16 @@ async function main(): Promise<void> {
   const concurrency = Number(flags.concurrency);
   const catalogue: Catalogue = await seedCatalogue(db.dataSource, { products: 10, stock: (orders + warmup) * 3 + 100 });
 
-  const connection = await NativeConnection.connect({ address: services.temporalAddress });
-  const clientConnection = await Connection.connect({ address: services.temporalAddress });
+  const connection = await NativeConnection.connect({ address: server.address });
+  const clientConnection = await Connection.connect({ address: server.address });
   const client = new Client({ connection: clientConnection });
   const redis = new Redis(services.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   const subscriber = new Redis(services.redisUrl, { lazyConnect: true });
   await Promise.all([redis.connect(), subscriber.connect()]);
   await subscriber.psubscribe('order-events:*');
 
-  log(`ordersaga saga benchmark: ${orders} orders (+${warmup} warm-up), concurrency ${concurrency}; ${cpus().length} cores`);
+  log(`ordersaga saga benchmark: ${orders} orders (+${warmup} warm-up), concurrency ${concurrency}; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  log(`Temporal: ${server.description}`);
   log(`worker: ${external ? `external, task queue ${external}` : `in-process, ${JSON.stringify(settings)}, PG pool ${flags['db-pool']}, schema ${db.schema}`}`);
 
   // ------------------------------------------------ the saga
@@ -521,6 +613,7 @@ async function main(): Promise<void> {
   await clientConnection.close();
   await connection.close();
   await db.close({ keep: Boolean(flags['keep-schema']) });
+  await server.stop();
 }
 
 main().then(

@@ -142,6 +142,19 @@ export interface SagaWorkerSettings {
   maxConcurrentActivityTaskExecutions: number;
   maxConcurrentWorkflowTaskExecutions: number;
   maxCachedWorkflows: number;
+  /** Unset: the worker's defaults (workers/order-worker.ts). */
+  maxConcurrentWorkflowTaskPolls?: number;
+  maxConcurrentActivityTaskPolls?: number;
+  nonStickyToStickyPollRatio?: number;
+}
+
+/** The poller settings that are set, as Worker options. */
+export function pollerOptions(s: SagaWorkerSettings): Pick<SagaWorkerSettings, 'maxConcurrentWorkflowTaskPolls' | 'maxConcurrentActivityTaskPolls' | 'nonStickyToStickyPollRatio'> {
+  return {
+    ...(s.maxConcurrentWorkflowTaskPolls !== undefined ? { maxConcurrentWorkflowTaskPolls: s.maxConcurrentWorkflowTaskPolls } : {}),
+    ...(s.maxConcurrentActivityTaskPolls !== undefined ? { maxConcurrentActivityTaskPolls: s.maxConcurrentActivityTaskPolls } : {}),
+    ...(s.nonStickyToStickyPollRatio !== undefined ? { nonStickyToStickyPollRatio: s.nonStickyToStickyPollRatio } : {}),
+  };
 }
 
 export const DEFAULT_WORKER_SETTINGS: SagaWorkerSettings = {
@@ -185,6 +198,7 @@ export async function createBenchOrderWorker(opts: {
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTaskExecutions,
     maxCachedWorkflows: settings.maxCachedWorkflows,
+    ...pollerOptions(settings),
     shutdownGraceTime: '10s',
   });
 }

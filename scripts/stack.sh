@@ -158,6 +158,8 @@ redis_stop() { # dir
 
 # ---------------------------------------------------------------- Temporal dev server
 
+# WAL with synchronous=normal: a killed server loses nothing (only an OS crash could lose the
+# last commits), and it roughly doubles the dev server's throughput on a small machine.
 temporal_start() { # dir port ui-port
   local dir=$1 port=$2 ui=$3
   mkdir -p "$dir"
@@ -169,6 +171,7 @@ temporal_start() { # dir port ui-port
   spawn temporal "$dir/temporal.log" "$TEMPORAL_CLI" server start-dev \
     --ip 127.0.0.1 --port "$port" --ui-port "$ui" --ui-ip 127.0.0.1 --headless=false \
     --db-filename "$dir/temporal.db" --log-level warn --ui-disable-news-fetch "${codec[@]}" \
+    --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
     --search-attribute OrderStatus=Keyword --search-attribute CustomerId=Keyword --search-attribute OrderTotal=Int \
     --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
     --dynamic-config-value frontend.enableExecuteMultiOperation=true \

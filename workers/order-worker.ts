@@ -25,6 +25,12 @@ export interface OrderWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxCachedWorkflows?: number;
+  /** Concurrent workflow task polls (sticky and normal queue together); the SDK's default is 10. */
+  maxConcurrentWorkflowTaskPolls?: number;
+  /** Concurrent activity task polls; the SDK's default is 10. */
+  maxConcurrentActivityTaskPolls?: number;
+  /** Share of the workflow task polls that poll the normal (non-sticky) queue; the SDK's default is 0.2. */
+  nonStickyToStickyPollRatio?: number;
   /**
    * Heartbeats are throttled to this at most; a cancelled step learns of the cancellation with its
    * next heartbeat, so keep it short (the saga's heartbeat timeout is 10 s).
@@ -49,6 +55,9 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...(options.maxConcurrentWorkflowTaskPolls !== undefined ? { maxConcurrentWorkflowTaskPolls: options.maxConcurrentWorkflowTaskPolls } : {}),
+    ...(options.maxConcurrentActivityTaskPolls !== undefined ? { maxConcurrentActivityTaskPolls: options.maxConcurrentActivityTaskPolls } : {}),
+    ...(options.nonStickyToStickyPollRatio !== undefined ? { nonStickyToStickyPollRatio: options.nonStickyToStickyPollRatio } : {}),
     maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval ?? '1s',
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
