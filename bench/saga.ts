@@ -148,7 +148,7 @@ async function startTemporalServer(kind: 'memory' | 'file'): Promise<TemporalSer
       }
       break;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not come up within 60 s: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not come up within 60 s: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 250));
     }
   }
