@@ -1,5 +1,5 @@
-// Workers in processes of their own, for benchmarks that measure a worker's memory: start a
-// TypeScript entry (tsx as a loader: one process, one pid), wait for its "ready" line, sample its
+// Workers in processes of their own, for benchmarks that measure a worker's memory: start an
+// entry (compiled JavaScript on plain node, or TypeScript with tsx as a loader: one process, one pid), wait for its "ready" line, sample its
 // resident set from /proc, stop it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,9 @@ const ROOT = path.resolve(__dirname, '..');
  * echoed; its last 8 KB are printed if the child exits with an error.
  */
 export function startChild(name: string, entry: string, env: Record<string, string>, opts: { nodeArgs?: string[]; quiet?: boolean } = {}): ChildProcess {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry], {
+  // A compiled entry (dist/**/*.js) runs on plain node, as production does; a .ts one under tsx.
+  const loader = entry.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,7 +39,10 @@ const flags = parseFlags(process.argv.slice(2), {
   'batches-per-execution': 100,
   keep: false,
   'timeout-s': 1800,
+  /** Run the workers from dist/ (after `npm run build`) on plain node, as production does. */
+  compiled: false,
 });
+const workerEntry = (name: string) => (flags.compiled ? `dist/bench/${name}.js` : `bench/${name}.ts`);
 
 const TARGET_IMPORT_RATE = 2000;
 const TARGET_PEAK_RSS = 400 * 1024 * 1024;
@@ -232,9 +235,9 @@ async function main(): Promise<void> {
     const bundlePath = path.join(bundleDir, 'migration-workflows.js');
     writeFileSync(bundlePath, code);
     const shared = { DATABASE_URL: db.url, REDIS_URL: services.redisUrl, TEMPORAL_ADDRESS: services.temporalAddress };
-    const orderWorker = startChild('order worker', 'bench/order-worker-process.ts', { ...shared, BENCH_TASK_QUEUE: orderQueue }, { quiet: true });
+    const orderWorker = startChild('order worker', workerEntry('order-worker-process'), { ...shared, BENCH_TASK_QUEUE: orderQueue }, { quiet: true });
     children.push(orderWorker);
-    const migrationWorker = startChild('migration worker', 'bench/migration-worker-process.ts', {
+    const migrationWorker = startChild('migration worker', workerEntry('migration-worker-process'), {
       ...shared,
       BENCH_TASK_QUEUE: migrationQueue,
       BENCH_ORDER_TASK_QUEUE: orderQueue,
