@@ -66,14 +66,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step "drill services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal $TEMPORAL_PORT (data in ${STATE#"$ROOT"/})"
-pg_start "$STATE/pg" "$PG_PORT"
-redis_start "$STATE/redis" "$REDIS_PORT"
-temporal_start "$STATE/temporal" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+start_local_services "$PG_PORT" "$REDIS_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
 
 export NODE_ENV=development LOG_LEVEL=${DRILL_LOG_LEVEL:-warn}
-export DATABASE_URL="postgres://ordersaga:ordersaga@127.0.0.1:$PG_PORT/ordersaga"
-export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 export PAYLOAD_ENCRYPTION_KEYS="drill:$(head -c 32 /dev/urandom | base64)"
 
 cd "$ROOT"

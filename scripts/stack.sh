@@ -179,3 +179,17 @@ temporal_start() { # dir port ui-port
   wait_for Temporal 60 "$TEMPORAL_CLI" operator cluster health --address "127.0.0.1:$port" \
     || die "the Temporal dev server did not become healthy (see $dir/temporal.log)"
 }
+
+# ---------------------------------------------------------------- a throw-away stack
+
+# Starts PostgreSQL, Redis and the Temporal dev server with their data under $STATE, and exports
+# the settings every process reads. (`./dev test` and the fault drill; `./dev up` may use outside
+# servers instead, so it starts them one by one.)
+start_local_services() { # pg-port redis-port temporal-port ui-port
+  pg_start "$STATE/pg" "$1"
+  redis_start "$STATE/redis" "$2"
+  temporal_start "$STATE/temporal" "$3" "$4"
+  export DATABASE_URL="postgres://ordersaga:ordersaga@127.0.0.1:$1/ordersaga"
+  export REDIS_URL="redis://127.0.0.1:$2"
+  export TEMPORAL_ADDRESS="127.0.0.1:$3"
+}

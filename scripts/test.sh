@@ -34,14 +34,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step "test services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal $TEMPORAL_PORT"
-PG_FSYNC=off pg_start "$STATE/pg" "$PG_PORT"
-redis_start "$STATE/redis" "$REDIS_PORT"
-temporal_start "$STATE/temporal" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+PG_FSYNC=off start_local_services "$PG_PORT" "$REDIS_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
 
 export NODE_ENV=test LOG_LEVEL=${LOG_LEVEL:-warn}
-export DATABASE_URL="postgres://ordersaga:ordersaga@127.0.0.1:$PG_PORT/ordersaga"
-export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 export TEMPORAL_UI_URL="http://127.0.0.1:$TEMPORAL_UI_PORT"
 export REDIS_SERVER_PID_FILE="$STATE/redis/redis.pid" PG_DATA_DIR="$STATE/pg" PG_BIN
 
