@@ -5,7 +5,9 @@ import { asyncLocalStorage } from '@temporalio/activity';
 const HEARTBEAT_EVERY_MS = 1000;
 
 export function heartbeat(details?: unknown): void {
-  asyncLocalStorage.getStore()?.heartbeat(details);
+  const context = asyncLocalStorage.getStore();
+  // Local activities have no heartbeats: the workflow task they run in is their liveness.
+  if (context && !context.info.isLocal) context.heartbeat(details);
 }
 
 /**

@@ -29,11 +29,8 @@ async function lockProducts(manager: EntityManager, skus: string[]): Promise<Map
   return new Map(rows.map((row) => [row.sku, row]));
 }
 
-async function heldBy(tx: OrderTransaction, status: 'HELD' | 'SHIPPED' = 'HELD'): Promise<Held[]> {
-  return tx.manager.query(
-    'SELECT sku, quantity FROM inventory_reservations WHERE order_id = $1 AND status = $2 ORDER BY sku',
-    [tx.order.id, status],
-  );
+async function heldBy(tx: OrderTransaction): Promise<Held[]> {
+  return tx.manager.query(`SELECT sku, quantity FROM inventory_reservations WHERE order_id = $1 AND status = 'HELD' ORDER BY sku`, [tx.order.id]);
 }
 
 async function addReserved(manager: EntityManager, changes: { sku: string; delta: number }[]): Promise<void> {
@@ -65,7 +62,9 @@ export async function shipReservations(tx: OrderTransaction): Promise<Held[]> {
   if (held.length === 0) return held;
   await lockProducts(tx.manager, held.map((h) => h.sku));
   await tx.manager.query(
-    `WITH shipped AS (
+    `WITH reservations AS (
+       UPDATE inventory_reservations SET status = 'SHIPPED', updated_at = now() WHERE order_id = $1 AND status = 'HELD'),
+     shipped AS (
        UPDATE products p
           SET on_hand = p.on_hand - h.quantity, reserved = p.reserved - h.quantity, version = p.version + 1, updated_at = now()
          FROM unnest($2::varchar[], $3::int[]) AS h(sku, quantity)
@@ -74,10 +73,6 @@ export async function shipReservations(tx: OrderTransaction): Promise<Held[]> {
      INSERT INTO stock_movements (sku, delta, reason, on_hand_after, order_id, dedupe_key)
      SELECT sku, -quantity, 'ship', on_hand, $1, $4 || sku FROM shipped`,
     [tx.order.id, held.map((h) => h.sku), held.map((h) => h.quantity), `ship:${tx.order.id}:`],
-  );
-  await tx.manager.query(
-    `UPDATE inventory_reservations SET status = 'SHIPPED', updated_at = now() WHERE order_id = $1 AND status = 'HELD'`,
-    [tx.order.id],
   );
   return held;
 }
@@ -89,11 +84,15 @@ export function inventoryActivities(ctx: ActivityContext): Pick<OrderActivities,
       throwIfCancelled();
       const wanted = wantedQuantities(orderId, lines);
       await withLockedOrder(ctx, orderId, async (tx) => {
-        if ((await heldBy(tx, 'SHIPPED')).length > 0) {
+        const reservations: (Held & { status: 'HELD' | 'SHIPPED' })[] = await tx.manager.query(
+          `SELECT sku, quantity, status FROM inventory_reservations WHERE order_id = $1 AND status IN ('HELD', 'SHIPPED')`,
+          [orderId],
+        );
+        if (reservations.some((r) => r.status === 'SHIPPED')) {
           ctx.logger.warn({ orderId }, 'reserveInventory after the goods shipped: nothing to reserve');
           return;
         }
-        const held = new Map((await heldBy(tx)).map((h) => [h.sku, h.quantity]));
+        const held = new Map(reservations.map((h) => [h.sku, h.quantity]));
         const changes = [...new Set([...held.keys(), ...wanted.keys()])]
           .sort()
           .map((sku) => ({ sku, wanted: wanted.get(sku) ?? 0, held: held.get(sku) ?? 0 }))
@@ -126,11 +125,13 @@ export function inventoryActivities(ctx: ActivityContext): Pick<OrderActivities,
            ON CONFLICT (order_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity, status = 'HELD', updated_at = now()`,
           [orderId, kept.map((c) => c.sku), kept.map((c) => c.wanted)],
         );
-        await tx.manager.query(
-          `UPDATE inventory_reservations SET status = 'RELEASED', updated_at = now()
-            WHERE order_id = $1 AND sku = ANY($2::varchar[])`,
-          [orderId, changes.filter((c) => c.wanted === 0).map((c) => c.sku)],
-        );
+        const dropped = changes.filter((c) => c.wanted === 0).map((c) => c.sku);
+        if (dropped.length > 0) {
+          await tx.manager.query(
+            `UPDATE inventory_reservations SET status = 'RELEASED', updated_at = now() WHERE order_id = $1 AND sku = ANY($2::varchar[])`,
+            [orderId, dropped],
+          );
+        }
         // Keyed by sequence: idempotency comes from the state check above, not from the key.
         await tx.append('inventory.reserved', `inventory.reserved@${tx.nextSeq}`, {
           lines: [...wanted].map(([sku, quantity]) => ({ sku, quantity })),

@@ -62,8 +62,7 @@ export function invoiceActivities(ctx: ActivityContext): Pick<OrderActivities, '
           [invoiceId, orderId, revision, tier, country, JSON.stringify(invoiceLines), totals.subtotal, totals.discount, totals.shipping, totals.tax, totals.total],
         );
         await tx.replaceLines(invoiceLines);
-        await tx.updateOrder({ ...totals, invoiceRevision: revision });
-        await tx.append('invoice.created', `invoice.created:${revision}`, { invoiceId, revision, totals });
+        await tx.append('invoice.created', `invoice.created:${revision}`, { invoiceId, revision, totals }, { ...totals, invoiceRevision: revision });
         return { invoiceId, totals };
       });
     },

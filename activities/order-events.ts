@@ -37,6 +37,9 @@ export interface LockedOrder {
   eventSeq: number;
 }
 
+// Round trips to PostgreSQL are most of an activity's cost, so each write here is one statement.
+// `UPDATE ... RETURNING` is wrapped in a CTE throughout this code because TypeORM's query()
+// answers a bare UPDATE with [rows, rowCount] instead of the rows.
 export class OrderTransaction {
   readonly appended: AppendedEvent[] = [];
 
@@ -59,20 +62,17 @@ export class OrderTransaction {
     return this.order.eventSeq + 1;
   }
 
-  async updateOrder(changes: QueryDeepPartialEntity<Order>): Promise<void> {
-    await this.manager.update(Order, { id: this.order.id }, changes);
-    if (typeof changes.status === 'string') this.order.status = changes.status as OrderStatus;
-  }
-
-  /** Makes the projection's lines exactly `lines`, numbered from 1 in the given order. */
+  /** Makes the projection's lines exactly `lines`, numbered from 1 in the given order (one statement). */
   async replaceLines(lines: OrderLine[]): Promise<void> {
-    await this.manager.query('DELETE FROM order_lines WHERE order_id = $1', [this.order.id]);
-    if (lines.length === 0) return;
     await this.manager.query(
-      `INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price, unit_price_decimal, discount_pct, amount)
+      `WITH dropped AS (DELETE FROM order_lines WHERE order_id = $1 AND line_no > $9)
+       INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price, unit_price_decimal, discount_pct, amount)
        SELECT $1, l.line_no, l.sku, l.quantity, l.unit_price, l.unit_price_decimal, l.discount_pct, l.amount
          FROM unnest($2::int[], $3::varchar[], $4::int[], $5::bigint[], $6::numeric[], $7::numeric[], $8::bigint[])
-           AS l(line_no, sku, quantity, unit_price, unit_price_decimal, discount_pct, amount)`,
+           AS l(line_no, sku, quantity, unit_price, unit_price_decimal, discount_pct, amount)
+       ON CONFLICT (order_id, line_no) DO UPDATE SET
+         sku = EXCLUDED.sku, quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price,
+         unit_price_decimal = EXCLUDED.unit_price_decimal, discount_pct = EXCLUDED.discount_pct, amount = EXCLUDED.amount`,
       [
         this.order.id,
         lines.map((_, i) => i + 1),
@@ -82,23 +82,38 @@ export class OrderTransaction {
         lines.map((l) => l.unitPriceDecimal),
         lines.map((l) => l.discountPct ?? '0'),
         lines.map((l) => l.amount),
+        lines.length,
       ],
     );
   }
 
-  // Note: `UPDATE ... RETURNING` is wrapped in a CTE throughout this code because TypeORM's
-  // query() answers a bare UPDATE with [rows, rowCount] instead of the rows.
-  async append(type: OrderEventType, dedupeKey: string, data: Record<string, unknown> = {}): Promise<AppendedEvent> {
-    const [{ event_seq: seq }]: { event_seq: number }[] = await this.manager.query(
-      `WITH bumped AS (UPDATE orders SET event_seq = event_seq + 1, updated_at = now() WHERE id = $1 RETURNING event_seq)
-       SELECT event_seq FROM bumped`,
-      [this.order.id],
-    );
-    const [{ occurred_at: occurredAt }]: { occurred_at: Date }[] = await this.manager.query(
-      'INSERT INTO order_events (order_id, seq, type, dedupe_key, data) VALUES ($1, $2, $3, $4, $5) RETURNING occurred_at',
-      [this.order.id, seq, type, dedupeKey, data],
+  /**
+   * Appends an event and makes the projection change it explains (`changes` to the orders row),
+   * in one statement: the row's event_seq goes up by one and the event takes that seq.
+   */
+  async append(
+    type: OrderEventType,
+    dedupeKey: string,
+    data: Record<string, unknown> = {},
+    changes: QueryDeepPartialEntity<Order> = {},
+  ): Promise<AppendedEvent> {
+    const [bump, bumpParams] = this.manager
+      .createQueryBuilder()
+      .update(Order)
+      .set({ ...changes, eventSeq: () => 'event_seq + 1' })
+      .where('id = :id', { id: this.order.id })
+      .returning('event_seq')
+      .getQueryAndParameters();
+    const p = bumpParams.length;
+    const [{ seq, occurred_at: occurredAt }]: { seq: number; occurred_at: Date }[] = await this.manager.query(
+      `WITH bumped AS (${bump})
+       INSERT INTO order_events (order_id, seq, type, dedupe_key, data)
+       SELECT $${p + 1}, event_seq, $${p + 2}, $${p + 3}, $${p + 4} FROM bumped
+       RETURNING seq, occurred_at`,
+      [...bumpParams, this.order.id, type, dedupeKey, data],
     );
     this.order.eventSeq = seq;
+    if (typeof changes.status === 'string') this.order.status = changes.status as OrderStatus;
     const event = { orderId: this.order.id, seq, type, data, occurredAt: occurredAt.toISOString() };
     this.appended.push(event);
     return event;

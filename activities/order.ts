@@ -50,20 +50,22 @@ async function checkOrder(manager: EntityManager, order: CreateOrderInput): Prom
 
 /** What placeOrder answered the first time (also for an order that was recorded another way). */
 async function recordedPlacement(manager: EntityManager, orderId: string): Promise<PlacedOrder | null> {
-  const [created]: { placement: PlacedOrder | null }[] = await manager.query(
-    `SELECT data->'placement' AS placement FROM order_events WHERE order_id = $1 AND dedupe_key = 'order.created'`,
+  const [order]: {
+    placement: PlacedOrder | null;
+    status: string;
+    status_reason: string | null;
+    customer_tier: Tier | null;
+    totals: Totals | null;
+  }[] = await manager.query(
+    `SELECT e.data->'placement' AS placement, o.status, o.status_reason, o.customer_tier,
+            CASE WHEN o.total IS NULL THEN NULL ELSE json_build_object(
+              'subtotal', o.subtotal, 'discount', o.discount, 'shipping', o.shipping, 'tax', o.tax, 'total', o.total) END AS totals
+       FROM orders o LEFT JOIN order_events e ON e.order_id = o.id AND e.dedupe_key = 'order.created'
+      WHERE o.id = $1`,
     [orderId],
   );
-  if (created?.placement) return created.placement;
-  const [order]: { status: string; status_reason: string | null; customer_tier: Tier | null; totals: Totals | null }[] =
-    await manager.query(
-      `SELECT status, status_reason, customer_tier,
-              CASE WHEN total IS NULL THEN NULL ELSE json_build_object(
-                'subtotal', subtotal, 'discount', discount, 'shipping', shipping, 'tax', tax, 'total', total) END AS totals
-         FROM orders WHERE id = $1`,
-      [orderId],
-    );
   if (!order) return null;
+  if (order.placement) return order.placement;
   if (order.status === 'REJECTED' || order.totals === null) {
     return { accepted: false, failure: BusinessFailure.InvalidOrder, reason: order.status_reason ?? 'rejected' };
   }
@@ -175,14 +177,18 @@ export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'pl
           );
         }
         if (input.changes?.lines) await tx.replaceLines(input.changes.lines);
-        if (Object.keys(changes).length > 0) await tx.updateOrder(changes);
 
-        const event = await tx.append(input.type, input.dedupeKey, {
-          ...input.data,
-          ...(input.status !== undefined ? { status: input.status } : {}),
-          ...(input.statusReason !== undefined ? { statusReason: input.statusReason } : {}),
-          ...(input.changes ? { changes: input.changes } : {}),
-        });
+        const event = await tx.append(
+          input.type,
+          input.dedupeKey,
+          {
+            ...input.data,
+            ...(input.status !== undefined ? { status: input.status } : {}),
+            ...(input.statusReason !== undefined ? { statusReason: input.statusReason } : {}),
+            ...(input.changes ? { changes: input.changes } : {}),
+          },
+          changes,
+        );
         return { seq: event.seq };
       });
     },

@@ -77,8 +77,8 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
           return { authorizationId: recorded.authorization_id };
         }
         // PENDING -> PROCESSING is this step's move; any other status is the workflow's to set.
-        if (tx.order.status === 'PENDING') await tx.updateOrder({ status: 'PROCESSING', statusReason: null });
-        await tx.append('payment.authorized', 'payment.authorized', { authorizationId, amount, provider: payment.provider });
+        const processing = tx.order.status === 'PENDING' ? { status: 'PROCESSING' as const, statusReason: null } : {};
+        await tx.append('payment.authorized', 'payment.authorized', { authorizationId, amount, provider: payment.provider }, processing);
         return { authorizationId };
       });
     },
@@ -99,24 +99,27 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
         ? { captureId: `${authorizationId}_captured` }
         : await callProvider('capturePayment', () => payment.capture({ idempotencyKey, authorizationId, amount }));
       return withLockedOrder(ctx, orderId, async (tx) => {
-        const [recorded]: { status: string; capture_id: string | null }[] = await tx.manager.query(
-          'SELECT status, capture_id FROM payments WHERE order_id = $1',
-          [orderId],
-        );
-        if (recorded.capture_id) return { captureId: recorded.capture_id }; // recorded by a concurrent attempt
-        if (recorded.status !== 'AUTHORIZED') {
-          throw ApplicationFailure.nonRetryable(`order ${orderId}: the payment is ${recorded.status}, not capturable`, 'PaymentRefused');
-        }
-        await tx.manager.query(
-          `UPDATE payments SET status = 'CAPTURED', capture_id = $2, captured_amount = $3, capture_idempotency_key = $4,
-                  captured_at = now(), updated_at = now()
-            WHERE order_id = $1`,
+        // The capture and the invoice it pays, in one statement; only when that changes nothing, ask why.
+        const captured: unknown[] = await tx.manager.query(
+          `WITH captured AS (
+             UPDATE payments SET status = 'CAPTURED', capture_id = $2, captured_amount = $3, capture_idempotency_key = $4,
+                    captured_at = now(), updated_at = now()
+              WHERE order_id = $1 AND status = 'AUTHORIZED' AND capture_id IS NULL
+              RETURNING id),
+           paid AS (
+             UPDATE invoices SET status = 'PAID', paid_at = now(), updated_at = now()
+              WHERE order_id = $1 AND status = 'ISSUED' AND EXISTS (SELECT 1 FROM captured))
+           SELECT id FROM captured`,
           [orderId, captureId, amount, idempotencyKey],
         );
-        await tx.manager.query(
-          `UPDATE invoices SET status = 'PAID', paid_at = now(), updated_at = now() WHERE order_id = $1 AND status = 'ISSUED'`,
-          [orderId],
-        );
+        if (captured.length === 0) {
+          const [recorded]: { status: string; capture_id: string | null }[] = await tx.manager.query(
+            'SELECT status, capture_id FROM payments WHERE order_id = $1',
+            [orderId],
+          );
+          if (recorded.capture_id) return { captureId: recorded.capture_id }; // recorded by a concurrent attempt
+          throw ApplicationFailure.nonRetryable(`order ${orderId}: the payment is ${recorded.status}, not capturable`, 'PaymentRefused');
+        }
         await tx.append('payment.captured', 'payment.captured', { captureId, amount, ...(legacy ? { legacy: true } : {}) });
         return { captureId };
       });

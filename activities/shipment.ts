@@ -75,8 +75,12 @@ export function shipmentActivities(ctx: ActivityContext): Pick<OrderActivities, 
           return refOf(live);
         }
         const ref = { shipmentId, carrier: booking.carrier, trackingNumber: booking.trackingNumber };
-        await tx.updateOrder({ trackingNumber: booking.trackingNumber });
-        await tx.append('shipment.created', `shipment.created:${shipmentId}`, { ...ref, carrierShipmentId: booking.carrierShipmentId });
+        await tx.append(
+          'shipment.created',
+          `shipment.created:${shipmentId}`,
+          { ...ref, carrierShipmentId: booking.carrierShipmentId },
+          { trackingNumber: booking.trackingNumber },
+        );
         return ref;
       });
     },
@@ -102,8 +106,7 @@ export function shipmentActivities(ctx: ActivityContext): Pick<OrderActivities, 
           [shipmentId],
         );
         if (canceled.length === 0) return;
-        await tx.updateOrder({ trackingNumber: null });
-        await tx.append('shipment.canceled', `shipment.canceled:${shipmentId}`, { shipmentId, carrierShipmentId });
+        await tx.append('shipment.canceled', `shipment.canceled:${shipmentId}`, { shipmentId, carrierShipmentId }, { trackingNumber: null });
       });
     },
   };

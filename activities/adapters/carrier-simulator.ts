@@ -44,11 +44,13 @@ export class CarrierSimulator implements CarrierAdapter {
     const shipAfter = this.options.shipAfterMs === undefined ? 2000 : this.options.shipAfterMs;
     const deliverAfter = this.options.deliverAfterMs === undefined ? 3000 : this.options.deliverAfterMs;
     const ds = this.options.dataSource;
-    await ds.query(
+    // A repeated key answers the first booking (DO UPDATE returns the row it finds).
+    const [booking]: { shipment_id: string; tracking_number: string }[] = await ds.query(
       `INSERT INTO sim_carrier_shipments
          (shipment_id, idempotency_key, order_id, tracking_number, address, status, ship_after_ms, deliver_after_ms, ship_due_at)
        VALUES ($1, $2, $3, $4, $5, 'BOOKED', $6::integer, $7::integer, now() + $6::integer * interval '1 millisecond')
-       ON CONFLICT (idempotency_key) DO NOTHING`,
+       ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+       RETURNING shipment_id, tracking_number`,
       [
         `shp_${randomBytes(10).toString('hex')}`,
         request.idempotencyKey,
@@ -58,10 +60,6 @@ export class CarrierSimulator implements CarrierAdapter {
         shipAfter,
         deliverAfter,
       ],
-    );
-    const [booking]: { shipment_id: string; tracking_number: string }[] = await ds.query(
-      'SELECT shipment_id, tracking_number FROM sim_carrier_shipments WHERE idempotency_key = $1',
-      [request.idempotencyKey],
     );
     return { carrier: this.carrier, carrierShipmentId: booking.shipment_id, trackingNumber: booking.tracking_number };
   }

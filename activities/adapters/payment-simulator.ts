@@ -116,14 +116,12 @@ export class PaymentSimulator implements PaymentAdapter {
     decide: (tx: EntityManager, attempt: OperationRow) => Promise<Decision>,
   ): Promise<Record<string, string>> {
     const answer = await this.options.dataSource.transaction(async (tx): Promise<Decision> => {
-      await tx.query(
-        `INSERT INTO sim_payment_operations (idempotency_key, operation, request) VALUES ($1, $2, $3)
-         ON CONFLICT (idempotency_key) DO NOTHING`,
-        [idempotencyKey, operation, params],
-      );
+      // The key's row, new or remembered, locked until commit (DO UPDATE locks the row it finds).
       const [attempt]: OperationRow[] = await tx.query(
-        'SELECT operation, request, outcome, response, transient_failures FROM sim_payment_operations WHERE idempotency_key = $1 FOR UPDATE',
-        [idempotencyKey],
+        `INSERT INTO sim_payment_operations (idempotency_key, operation, request) VALUES ($1, $2, $3)
+         ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+         RETURNING operation, request, outcome, response, transient_failures`,
+        [idempotencyKey, operation, params],
       );
       if (attempt.operation !== operation || Object.entries(params).some(([k, v]) => attempt.request[k] !== v)) {
         return refused('idempotency_key_reused', `idempotency key ${idempotencyKey} was used for another request`);

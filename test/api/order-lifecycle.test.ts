@@ -101,8 +101,9 @@ describe('the life of an order', () => {
     const [skuA, skuB] = [await newProduct(), await newProduct()];
     const key = newKey();
     const orderId = orderIdFor('dev-client', key);
-    // Hold the saga at its invoice step, where lines and the address may still change.
-    const release = api.hold('createInvoice', orderId);
+    // The payment provider is down: the saga parks the order before the authorization, where its
+    // lines and address may still change.
+    const paymentBack = api.fail('authorizePayment', orderId);
 
     const created = await place(customerId, [{ sku: skuA, quantity: 2 }, { sku: skuB, quantity: 1 }], key);
     expect(created.headers.get('location')).toBe(`/v1/orders/${orderId}`);
@@ -113,16 +114,16 @@ describe('the life of an order', () => {
     expect(read.body.data.attributes.lines.map((l: { sku: string }) => l.sku)).toEqual([skuA, skuB]);
     expect(read.body.data.relationships.customer.data).toEqual({ type: 'customers', id: customerId });
 
-    const changing = api.call('PUT', `/v1/orders/${orderId}`, {
+    await waitForStatus(orderId, 'NEEDS_ATTENTION');
+    const changed = await api.call('PUT', `/v1/orders/${orderId}`, {
       body: { data: { type: 'orders', id: orderId, attributes: { lines: [{ sku: skuA, quantity: 3 }], shippingAddress: { ...ADDRESS, line1: '2 Side St' } } } },
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    release();
-    const changed = await changing;
     expect(changed.status).toBe(200);
     expect(changed.body.data.attributes.lines).toEqual([expect.objectContaining({ sku: skuA, quantity: 3, unitPrice: 1250, amount: 3750 })]);
     expect(changed.body.data.attributes.shippingAddress.line1).toBe('2 Side St');
 
+    paymentBack();
+    expect((await api.call('POST', `/v1/orders/${orderId}/retry`)).status).toBe(202);
     await waitForStatus(orderId, 'PROCESSING');
     await eventually(() => shipmentOf(orderId), 'shipment booked');
     const lateLines = await api.call('PUT', `/v1/orders/${orderId}`, { body: { data: { type: 'orders', id: orderId, attributes: { lines: [{ sku: skuA, quantity: 1 }] } } } });

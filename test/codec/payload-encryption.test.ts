@@ -59,7 +59,13 @@ async function rawHistory(workflowId: string): Promise<{ bytes: Buffer; payloads
   return { bytes: Buffer.concat(pages), payloads };
 }
 
-/** Every Payload in the history but search attributes, which the server must read and which hold no personal data. */
+/** What the SDK itself writes in plain into its markers: a local activity's ids and timings, a patch id. */
+const SDK_MARKER_METADATA = new Set(['data', 'patch-data']);
+
+/**
+ * Every Payload in the history but search attributes, which the server must read and which hold
+ * no personal data, and the SDK's own marker metadata (the raw bytes are checked for secrets too).
+ */
 function collectPayloads(node: unknown, into: Payload[]): void {
   if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
   const candidate = node as { metadata?: unknown; data?: unknown };
@@ -67,8 +73,13 @@ function collectPayloads(node: unknown, into: Payload[]): void {
     into.push(node as Payload);
     return;
   }
+  const marker = (node as { markerName?: unknown }).markerName;
   for (const [key, value] of Object.entries(node)) {
     if (key === 'searchAttributes') continue;
+    if (marker !== undefined && key === 'details') {
+      for (const [name, payloads] of Object.entries(value as object)) if (!SDK_MARKER_METADATA.has(name)) collectPayloads(payloads, into);
+      continue;
+    }
     if (Array.isArray(value)) value.forEach((v) => collectPayloads(v, into));
     else collectPayloads(value, into);
   }

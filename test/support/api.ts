@@ -3,6 +3,7 @@
 // test receives through `call()` is checked against the app's own /openapi.json.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Redis from 'ioredis';
@@ -85,8 +86,16 @@ export interface ApiHarness {
   /**
    * Holds the named activity of one order at its start until the returned release is called, so
    * a test can act while the saga is at a known step (the activity itself then runs for real).
+   * A held local activity (PostgreSQL work, see workflows/order.ts) holds its whole workflow
+   * task: no update or signal reaches the order until it is released.
    */
   hold(activity: keyof OrderActivities, orderId: string): () => void;
+  /**
+   * Makes the named activity of one order fail for good (non-retryable, not a business failure),
+   * as an outage that outlasted its retries does, until the returned function is called: the
+   * saga parks the order NEEDS_ATTENTION at that step.
+   */
+  fail(activity: keyof OrderActivities, orderId: string): () => void;
   /** Stops the order worker (updates then have nobody to answer them). */
   stopWorker(): Promise<void>;
   /** Starts the order worker again on the same task queue. */
@@ -134,6 +143,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const app = createApp(deps);
 
   const holds = new Map<string, { promise: Promise<void>; release: () => void }>();
+  const failures = new Set<string>();
   let worker: RunningWorker | undefined;
   let activities: OrderActivities | undefined;
   {
@@ -151,6 +161,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
         async (input: { orderId?: string; order?: { orderId: string } }) => {
           const orderId = input.orderId ?? input.order?.orderId;
           await holds.get(`${name}:${orderId}`)?.promise;
+          if (failures.has(`${name}:${orderId}`)) throw ApplicationFailure.nonRetryable(`${name} is down (test)`, 'TestOutage');
           return (fn as (i: unknown) => Promise<unknown>)(input);
         },
       ]),
@@ -188,6 +199,10 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
         release();
         holds.delete(`${activity}:${orderId}`);
       };
+    },
+    fail(activity, orderId) {
+      failures.add(`${activity}:${orderId}`);
+      return () => failures.delete(`${activity}:${orderId}`);
     },
     async token(scope = 'orders:read orders:write catalog:write ops') {
       const cached = tokens.get(scope);

@@ -4,7 +4,9 @@
 // adding a scenario here (or deleting a file) records a new one.
 //
 // A change that breaks one of these replays ships behind `patched('<id>')`, never by
-// re-recording the history.
+// re-recording the history. When a patch ships, the histories recorded before it move to
+// test/histories/before-<patch id>/ (still replayed: orders of that age may still be running) and
+// the scenarios record their histories again with the new code.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -111,8 +113,9 @@ describe('stored order histories', () => {
   });
 
   it('replays every stored history against the current workflow code', async () => {
-    const files = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json')).sort();
-    expect(files.length).toBeGreaterThanOrEqual(Object.keys(SCENARIOS).length);
+    const files = (await readdir(HISTORIES, { recursive: true })).filter((file) => file.endsWith('.json')).sort();
+    expect(files.filter((file) => !file.includes(path.sep)).length).toBe(Object.keys(SCENARIOS).length);
+    expect(files.length).toBeGreaterThan(Object.keys(SCENARIOS).length); // and the generations before the last patch
     const histories = await Promise.all(
       files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJson(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8'))) })),
     );

@@ -63,6 +63,15 @@ describe('the order saga', () => {
       ]),
     );
     expect(await description.staticSummary()).toContain(order.orderId);
+
+    // Work on our own PostgreSQL ran as local activities (markers); only provider calls were scheduled.
+    const events = await historyEvents(handle);
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(5);
+    expect(events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual([
+      'authorizePayment',
+      'createShipment',
+      'capturePayment',
+    ]);
   });
 
   it('answers a repeated POST (same idempotency key) with the same order, started once', async () => {
