@@ -29,6 +29,14 @@ import { OrderWorkflows } from './temporal-calls';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const API_SECURITY_HEADERS = Object.entries({
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "frame-ancestors 'none'",
+  'Strict-Transport-Security': 'max-age=15552000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+});
+
 export function createApp(deps: ApiDeps) {
   const { config, logger } = deps;
   // Refuses the development client in production before anything listens.
@@ -79,11 +87,19 @@ export function createApp(deps: ApiDeps) {
       logger.info({ requestId, method: c.req.method, path: c.req.path, route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
     }
   });
-  app.use('*', secureHeaders());
+  // Security headers: the set OWASP's REST Security Cheat Sheet asks of every API response. The
+  // HTML-page headers of hono's secureHeaders() only go with the one page, /docs.
+  const pageHeaders = secureHeaders();
+  app.use('*', (c, next) => {
+    if (c.req.path === '/docs') return pageHeaders(c, next);
+    for (const [name, value] of API_SECURITY_HEADERS) c.header(name, value);
+    return next();
+  });
   // The codec endpoint answers the Temporal UI's origins with credentials itself (routes/codec.ts).
-  // Preflights go to hono's cors; other requests get the same headers (Allow-Origin when allowed,
-  // Expose-Headers, Vary: Origin unless any origin is allowed) set before the handler answers, so
-  // they are part of the response it builds instead of forcing a rebuilt one afterwards.
+  // Preflights go to hono's cors. Other requests from a browser (they carry Origin) get the same
+  // headers (Allow-Origin when allowed, Expose-Headers) set before the handler answers, so they are
+  // part of the response it builds instead of forcing a rebuilt one afterwards. Requests without
+  // Origin are not CORS requests and get none; every response says it varies by Origin.
   const corsOrigins = config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim());
   const exposeHeaders = ['Location', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'ETag'];
   const preflight = cors({
@@ -96,14 +112,12 @@ export function createApp(deps: ApiDeps) {
     const path = c.req.path;
     if (path === '/codec' || path.startsWith('/codec/')) return next();
     if (c.req.method === 'OPTIONS') return preflight(c, next);
-    if (corsOrigins === '*') {
-      c.header('Access-Control-Allow-Origin', '*');
-    } else {
-      const origin = c.req.header('origin');
-      if (origin && corsOrigins.includes(origin)) c.header('Access-Control-Allow-Origin', origin);
-      c.header('Vary', 'Origin', { append: true });
+    c.header('Vary', 'Origin');
+    const origin = c.req.header('origin');
+    if (origin !== undefined && (corsOrigins === '*' || corsOrigins.includes(origin))) {
+      c.header('Access-Control-Allow-Origin', corsOrigins === '*' ? '*' : origin);
+      c.header('Access-Control-Expose-Headers', exposed);
     }
-    c.header('Access-Control-Expose-Headers', exposed);
     return next();
   });
   // GET and HEAD carry no body here (@hono/node-server gives them none): skipping the check

@@ -20,6 +20,8 @@ afterAll(async () => {
   await api?.close();
 });
 
+const SECURITY_HEADERS = ['cache-control', 'content-security-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options'];
+
 const PUBLIC = new Set(['/oauth/token', '/health/live', '/health/ready']);
 
 function operations(): { method: string; path: string; operation: Operation }[] {
@@ -235,6 +237,38 @@ describe('HTTP semantics', () => {
     const error = await api.call('GET', `/v1/customers/${randomUUID()}`);
     expect(error.status).toBe(404);
     expect(error.headers.get('ratelimit-limit')).not.toBeNull();
+  });
+
+  it("sends OWASP's API security headers, and the page headers only with /docs", async () => {
+    for (const res of [await api.call('GET', '/v1/customers'), await api.call('GET', `/v1/customers/${randomUUID()}`)]) {
+      expect(Object.fromEntries([...res.headers].filter(([name]) => SECURITY_HEADERS.includes(name)))).toEqual({
+        'cache-control': 'no-store',
+        'content-security-policy': "frame-ancestors 'none'",
+        'strict-transport-security': 'max-age=15552000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+      });
+      expect(res.headers.get('referrer-policy')).toBeNull();
+    }
+    const docs = await api.app.request('/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(docs.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it('answers CORS requests (with Origin) with Allow-Origin and the exposed headers, and others without', async () => {
+    const plain = await api.call('GET', '/v1/customers');
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+    expect(plain.headers.get('vary')).toBe('Origin');
+    const cors = await api.call('GET', '/v1/customers', { headers: { Origin: 'https://shop.example' } });
+    expect(cors.headers.get('access-control-allow-origin')).toBe('*');
+    expect(cors.headers.get('access-control-expose-headers')).toContain('RateLimit-Remaining');
+    const preflight = await api.app.request('/v1/orders', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://shop.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'Idempotency-Key' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Idempotency-Key');
   });
 });
 
