@@ -106,6 +106,54 @@ describe('a worker that dies mid-saga', () => {
     }
   });
 
+  it('runs a local activity again on the new worker when the old one dies in it (SIGKILL while reserving)', async () => {
+    child = await startWorkerProcess();
+    const { order, sku } = await bed.simpleOrder({ quantity: 2 });
+    // Hold the product row, so the reservation (a local activity) waits on it inside PostgreSQL.
+    const blocker = bed.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    try {
+      await blocker.query('SELECT sku FROM products WHERE sku = $1 FOR NO KEY UPDATE', [sku]);
+      // The answer to the update-with-start travels with the workflow task the reservation holds open.
+      const placing = bed.place(order);
+      placing.catch(() => undefined);
+      await eventually(
+        async () =>
+          Number(
+            (
+              await bed.dataSource.query(
+                `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM products WHERE sku = ANY%FOR NO KEY UPDATE%'`,
+              )
+            )[0].n,
+          ) > 0,
+        'the reservation to wait on the product row',
+      );
+
+      kill(child); // the local activity, its transaction and the open workflow task die with it
+      child = undefined;
+      await blocker.commitTransaction();
+      await bed.startWorker();
+
+      // The workflow task times out on the server; the new worker replays the order and reserves.
+      const { handle } = await placing;
+      await stateEventually(handle, (s) => s.waitingFor.startsWith('the carrier to pick up'), 'the shipment to be booked', 60_000);
+      await bed.carrierReports(order.orderId, 'shipped');
+      await bed.carrierReports(order.orderId, 'delivered');
+      expect((await handle.result()).status).toBe('DELIVERED');
+      await expectDeliveredOnce(order.orderId, sku);
+      const reserved: { n: string }[] = await bed.dataSource.query(
+        `SELECT count(*) AS n FROM stock_movements WHERE order_id = $1`,
+        [order.orderId],
+      );
+      expect(Number(reserved[0].n)).toBe(1); // one 'ship' movement: the stock left once
+      expect((await historyEvents(handle)).some((e) => e.workflowTaskTimedOutEventAttributes != null)).toBe(true);
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+  });
+
   it('cancels cleanly when the cancel reaches a step whose worker died (the step times out instead of confirming)', async () => {
     child = await startWorkerProcess();
     const { order, sku } = await bed.simpleOrder({ quantity: 2 });
