@@ -117,13 +117,16 @@ export function inventoryActivities(ctx: ActivityContext): Pick<OrderActivities,
             );
           }
         }
-        await addReserved(tx.manager, changes);
+        // The products' reserved counts and the order's reservations, in one statement.
         const kept = changes.filter((c) => c.wanted > 0);
         await tx.manager.query(
-          `INSERT INTO inventory_reservations (order_id, sku, quantity, status)
-           SELECT $1, r.sku, r.quantity, 'HELD' FROM unnest($2::varchar[], $3::int[]) AS r(sku, quantity)
+          `WITH reserved AS (
+             UPDATE products p SET reserved = p.reserved + d.delta, version = p.version + 1, updated_at = now()
+               FROM unnest($2::varchar[], $3::int[]) AS d(sku, delta) WHERE p.sku = d.sku)
+           INSERT INTO inventory_reservations (order_id, sku, quantity, status)
+           SELECT $1, r.sku, r.quantity, 'HELD' FROM unnest($4::varchar[], $5::int[]) AS r(sku, quantity)
            ON CONFLICT (order_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity, status = 'HELD', updated_at = now()`,
-          [orderId, kept.map((c) => c.sku), kept.map((c) => c.wanted)],
+          [orderId, changes.map((c) => c.sku), changes.map((c) => c.delta), kept.map((c) => c.sku), kept.map((c) => c.wanted)],
         );
         const dropped = changes.filter((c) => c.wanted === 0).map((c) => c.sku);
         if (dropped.length > 0) {

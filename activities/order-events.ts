@@ -48,7 +48,11 @@ export class OrderTransaction {
     readonly order: LockedOrder,
   ) {}
 
-  /** The seq of the event already appended under `dedupeKey`, or null. */
+  /**
+   * The seq of the event already appended under `dedupeKey`, or null. A statement of its own,
+   * after the lock: folded into the locking SELECT it would read the snapshot taken before the
+   * lock wait and miss the event of a concurrent attempt that just committed.
+   */
   async seqOf(dedupeKey: string): Promise<number | null> {
     const rows: { seq: number }[] = await this.manager.query(
       'SELECT seq FROM order_events WHERE order_id = $1 AND dedupe_key = $2',
