@@ -71,7 +71,10 @@ export interface OrderState {
   waitingFor: string;
 }
 
-/** Update-with-start's update: answers once the order is recorded (projection + order.created). */
+/**
+ * Update-with-start's update: answers once the order is recorded (projection + order.created),
+ * with the workflow task that recorded it (which also reserves and invoices, as local activities).
+ */
 export const placeOrderUpdate = defineUpdate<OrderState>('placeOrder');
 /** Lines and/or address in one update (PUT /v1/orders/{id}): validated together, applied together. */
 export interface OrderChange {
