@@ -97,6 +97,7 @@ export const workerSchema = baseSchema.extend({
   WORKER_TASK_QUEUES: z.string().default('orders,migration'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(2000),
   /** Worker start-up from the prebuilt bundle (production) or from source (development). */
   WORKFLOW_BUNDLE_PATH: z.string().default(''),

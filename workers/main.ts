@@ -78,6 +78,7 @@ async function main() {
       ...bundle,
       maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
       dataConverter,

@@ -24,6 +24,8 @@ export interface OrderWorkerOptions {
   workflowsPath?: string;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  /** The saga's work on PostgreSQL runs as local activities (workflows/order.ts). */
+  maxConcurrentLocalActivityExecutions?: number;
   maxCachedWorkflows?: number;
   /** Concurrent workflow task polls (sticky and normal queue together); the SDK's default is 10. */
   maxConcurrentWorkflowTaskPolls?: number;
@@ -54,6 +56,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     ...workflows,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
+    maxConcurrentLocalActivityExecutions: options.maxConcurrentLocalActivityExecutions ?? 100,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.maxConcurrentWorkflowTaskPolls !== undefined ? { maxConcurrentWorkflowTaskPolls: options.maxConcurrentWorkflowTaskPolls } : {}),
     ...(options.maxConcurrentActivityTaskPolls !== undefined ? { maxConcurrentActivityTaskPolls: options.maxConcurrentActivityTaskPolls } : {}),
