@@ -10,16 +10,16 @@
 // worker (bench/order-worker-process.ts: simulators at zero latency, manual carrier) and the
 // floor (bench/bare-hono.ts). Everything lives in a PostgreSQL schema of the run's own, seeded
 // with enough orders that the uncached scenario reads a different order on every request.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowStartOptions, placeOrderUpdate } from '../workflows/order-definitions';
-import { BENCH_ADDRESS, benchLines, type Catalogue, log, ms, openBenchDatabase, parseFlags, rate, ratio, seedCatalogue, services, table, terminateRunning } from './support';
+import { startChild, stopChild, waitForLine } from './child-process';
+import { BENCH_ADDRESS, benchLines, type Catalogue, freePort, log, ms, openBenchDatabase, parseFlags, rate, ratio, seedCatalogue, services, table, terminateRunning } from './support';
 
 const flags = parseFlags(process.argv.slice(2), {
   duration: 10,
@@ -35,37 +35,6 @@ const SCENARIOS = ['cached', 'uncached', 'list', 'strong', 'create'] as const;
 const only = String(flags.only).split(',').map((s) => s.trim()).filter(Boolean);
 for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
 const runs = (name: (typeof SCENARIOS)[number]) => only.length === 0 || only.includes(name);
-
-const ROOT = path.resolve(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A TypeScript entry point in a node process of its own (tsx as a loader: one process, one pid). */
-function startChild(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
-  child.stdout?.resume();
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -155,23 +124,26 @@ async function main(): Promise<void> {
     const shared = { DATABASE_URL: db.url, REDIS_URL: services.redisUrl, TEMPORAL_ADDRESS: services.temporalAddress };
     const worker = startChild('worker', 'bench/order-worker-process.ts', { ...shared, BENCH_TASK_QUEUE: taskQueue });
     children.push(worker);
-    children.push(
-      startChild('api', 'api/main.ts', {
-        ...shared,
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'warn',
-        API_PORT: String(apiPort),
-        API_HOST: '127.0.0.1',
-        METRICS_PORT: String(metricsPort),
-        ORDERS_TASK_QUEUE: taskQueue,
-        RATE_LIMIT_PER_MINUTE: '100000000',
-      }, flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(String(flags['cpu-prof']))}`] : []),
-    );
-    children.push(startChild('floor', 'bench/bare-hono.ts', { PORT: String(floorPort) }));
+    const workerReady = waitForLine(worker, 'worker ready');
+    const apiChild = startChild('api', 'api/main.ts', {
+      ...shared,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      API_PORT: String(apiPort),
+      API_HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+      ORDERS_TASK_QUEUE: taskQueue,
+      RATE_LIMIT_PER_MINUTE: '100000000',
+    }, { nodeArgs: flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(String(flags['cpu-prof']))}`] : [] });
+    const floorChild = startChild('floor', 'bench/bare-hono.ts', { PORT: String(floorPort) });
+    children.push(apiChild, floorChild);
+    // Nobody reads what these two print; flowing, their output never fills the pipe.
+    apiChild.stdout?.resume();
+    floorChild.stdout?.resume();
     const api = `http://127.0.0.1:${apiPort}`;
     await waitFor('the API', async () => (await fetch(`${api}/health/live`)).ok);
     await waitFor('the floor', async () => (await fetch(`http://127.0.0.1:${floorPort}/`)).ok);
-    await new Promise<void>((resolve) => worker.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('worker ready') && resolve()));
+    await workerReady;
 
     const tokenResponse = await fetch(`${api}/oauth/token`, {
       method: 'POST',

@@ -1,6 +1,6 @@
-// Workers in processes of their own, for benchmarks that measure a worker's memory: start an
-// entry (compiled JavaScript on plain node, or TypeScript with tsx as a loader: one process, one pid), wait for its "ready" line, sample its
-// resident set from /proc, stop it.
+// The processes a benchmark starts (workers, the API, the floor): start an entry (compiled
+// JavaScript on plain node, or TypeScript with tsx as a loader: one process, one pid), wait for a
+// line it prints, sample its resident set from /proc, stop it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

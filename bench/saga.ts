@@ -19,7 +19,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { asyncLocalStorage } from '@temporalio/activity';
@@ -41,6 +40,7 @@ import {
   type Catalogue,
   createBenchOrderWorker,
   DEFAULT_WORKER_SETTINGS,
+  freePort,
   log,
   ms,
   openBenchDatabase,
@@ -332,14 +332,6 @@ async function drive(opts: {
 }
 
 // ---------------------------------------------------------------- profile: Temporal's metrics, DB round trips, activity time
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Sums of every histogram `_sum`/`_count` and counter on the worker runtime's Prometheus endpoint, for one task queue. */
 async function scrapeTemporal(port: number, taskQueue: string): Promise<Map<string, number>> {

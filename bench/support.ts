@@ -3,6 +3,7 @@
 // as the benchmarks run it (simulators at zero latency).
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { Client as PgClient } from 'pg';
 import type Redis from 'ioredis';
 import pino from 'pino';
@@ -43,6 +44,15 @@ export function parseFlags<T extends Record<string, string | number | boolean>>(
     }
   }
   return flags as T;
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a server the bench starts). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 export const services = {

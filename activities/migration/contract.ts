@@ -1,6 +1,7 @@
 // The migration's activities as types only: workflows/migration.ts imports this file with
 // `import type`; the migration worker registers `createMigrationActivities(deps)`.
 // Batches return counts and cursors, never rows: workflow history stays small whatever the volume.
+import type { MigrationCounts, MigrationMode } from '../../entities/migration-run';
 
 /** Legacy tables walked by `(modified_dt, key)`, in this order (orders need customers and products). */
 export const WATERMARKED_TABLES = ['customers', 'products', 'orders'] as const;
@@ -25,15 +26,8 @@ export interface OrphanCursor {
   lineNo: number;
 }
 
-export interface MigrationCounts {
-  read: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  quarantined: number;
-}
-
-export type MigrationMode = 'incremental' | 'full';
+// The migration_runs row stores these as they are.
+export type { MigrationCounts, MigrationMode };
 
 export interface BeginMigrationRunInput {
   runId: string;

@@ -16,6 +16,7 @@ import { LEGACY_WITHOUT_PAYMENT_REASON, type OrderStatus } from '../../domain/or
 import { type Tier, priceOrder } from '../../domain/pricing';
 import { type BatchContext, type PhaseOutcome, START_MODIFIED_DT, TIMESTAMP_TEXT, cleanText, emptyCounts } from './batch';
 import type { Watermark } from './contract';
+import type { LegacyOrderLine } from '../../legacy/rows';
 import { legacyOrderId } from './legacy-ids';
 import { type QuarantineEntry, syncQuarantine } from './quarantine';
 
@@ -61,13 +62,8 @@ interface LegacyOrderRow {
   merged_into: string | null;
 }
 
-interface LegacyLineRow {
-  order_no: number;
-  line_no: number;
-  prod_code: string;
-  qty: number;
-  unit_price: string;
-  disc_pct: string;
+/** A legacy line as read, with whether its product exists in the legacy catalogue and was migrated. */
+interface LegacyLineRow extends LegacyOrderLine {
   product_known: boolean;
   product_migrated: boolean;
 }

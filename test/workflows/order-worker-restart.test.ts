@@ -142,11 +142,11 @@ describe('a worker that dies mid-saga', () => {
       await bed.carrierReports(order.orderId, 'delivered');
       expect((await handle.result()).status).toBe('DELIVERED');
       await expectDeliveredOnce(order.orderId, sku);
-      const reserved: { n: string }[] = await bed.dataSource.query(
+      const movements: { n: string }[] = await bed.dataSource.query(
         `SELECT count(*) AS n FROM stock_movements WHERE order_id = $1`,
         [order.orderId],
       );
-      expect(Number(reserved[0].n)).toBe(1); // one 'ship' movement: the stock left once
+      expect(Number(movements[0].n)).toBe(1); // one 'ship' movement: the stock left once
       expect((await historyEvents(handle)).some((e) => e.workflowTaskTimedOutEventAttributes != null)).toBe(true);
     } finally {
       if (blocker.isTransactionActive) await blocker.rollbackTransaction();
