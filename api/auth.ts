@@ -170,12 +170,19 @@ export class TokenVerifier {
   }
 }
 
+const BEARER = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i;
+
+/** The token of an `Authorization: Bearer <token>` header; undefined when the header is not one. */
+export function bearerOf(header: string): string | undefined {
+  return BEARER.exec(header)?.[1];
+}
+
 function bearerToken(c: Context): string | undefined {
   const header = c.req.header('authorization');
   if (header) {
-    const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header);
-    if (!match) throw errors.unauthorized('The Authorization header must be "Bearer <token>".');
-    return match[1];
+    const token = bearerOf(header);
+    if (!token) throw errors.unauthorized('The Authorization header must be "Bearer <token>".');
+    return token;
   }
   // Browsers' EventSource cannot send headers, so the stream also takes the token in the query.
   if (c.req.path.endsWith('/stream')) return c.req.query('access_token') || undefined;

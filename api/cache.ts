@@ -29,11 +29,9 @@ export class OrderCache {
 
   /** The cached order, or what `load` reads (then cached); null (not cached) when there is none. */
   async get(orderId: string, load: () => Promise<OrderSnapshot | null>): Promise<OrderSnapshot | null> {
+    const hit = this.peek(orderId);
+    if (hit) return hit;
     const useLocal = this.localTtlMs > 0 && this.hub.live;
-    if (useLocal) {
-      const hit = this.local.get(orderId);
-      if (hit && hit.expires > Date.now()) return hit.order;
-    }
     const cached = await tryRedis(this.deps.redis, this.deps.logger, 'cache read', (r) => r.get(orderCacheKey(orderId)));
     if (cached.ok && cached.value !== null) {
       const order = JSON.parse(cached.value) as OrderSnapshot;
@@ -48,6 +46,13 @@ export class OrderCache {
       if (useLocal) this.remember(order);
     }
     return order;
+  }
+
+  /** The in-process copy while it is fresh and trusted, without a promise; else undefined. */
+  peek(orderId: string): OrderSnapshot | undefined {
+    if (this.localTtlMs === 0 || !this.hub.live) return undefined;
+    const hit = this.local.get(orderId);
+    return hit && hit.expires > Date.now() ? hit.order : undefined;
   }
 
   /** After a change made through this API: the next read must see it. */

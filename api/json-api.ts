@@ -148,7 +148,7 @@ export function accepts(header: string | undefined, produces: readonly string[])
   });
 }
 
-const JSON_TYPES = [JSON_API, 'application/json'] as const;
+export const JSON_TYPES = [JSON_API, 'application/json'] as const;
 
 /**
  * 406 when the client accepts none of what the route produces: JSON:API (or plain JSON, which

@@ -48,89 +48,134 @@ interface Counter {
   first?: Promise<void>;
 }
 
-export function rateLimit(deps: Pick<ApiDeps, 'redis' | 'logger' | 'config'>): MiddlewareHandler<AppEnv> {
-  const limit = deps.config.RATE_LIMIT_PER_MINUTE;
-  const redis = withScript(deps.redis);
-  const counters = new Map<string, Counter>();
-  let flushTimer: NodeJS.Timeout | undefined;
+/** What the RateLimit-* headers say about one counted request. */
+export interface RateLimitCount {
+  limit: number;
+  count: number;
+  resetSeconds: number;
+}
 
-  const flush = async (counter: Counter): Promise<void> => {
-    if (counter.flushing > 0 || counter.pending === 0) return;
-    const increment = counter.pending;
-    counter.pending = 0;
-    counter.flushing = increment;
-    const added = await tryRedis(redis, deps.logger, 'rate limit', () => redis.rateLimitAdd(counter.redisKey, increment, WINDOW_MS * 2));
-    counter.flushing = 0;
-    if (added.ok) counter.shared = Number(added.value);
-    else counter.pending += increment; // kept, and sent once Redis answers again
-  };
+export class RateLimiter {
+  private readonly limit: number;
+  private readonly redis: RateLimitRedis;
+  private readonly counters = new Map<string, Counter>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
-  const flushAll = (): void => {
-    flushTimer = undefined;
-    const window = Math.floor(Date.now() / WINDOW_MS);
-    const flushes: Promise<void>[] = [];
-    for (const counter of counters.values()) {
-      if (counter.window < window) {
-        // A past window: one last attempt, then it is forgotten.
-        counters.delete(counter.redisKey);
-        if (counter.pending > 0) void flush(counter);
-      } else if (counter.pending > 0) {
-        flushes.push(flush(counter));
+  constructor(private readonly deps: Pick<ApiDeps, 'redis' | 'logger' | 'config'>) {
+    this.limit = deps.config.RATE_LIMIT_PER_MINUTE;
+    this.redis = withScript(deps.redis);
+  }
+
+  /** Every request of the routes it guards: counted, RateLimit-* headers set, or 429. */
+  middleware(): MiddlewareHandler<AppEnv> {
+    return async (c, next) => {
+      const counted = await this.count(subjectOf(c));
+      const headers = rateLimitHeaders(counted);
+      if (counted.count > counted.limit) {
+        throw new ApiError(429, 'rate_limited', 'Too many requests', `At most ${counted.limit} requests per minute; try again in ${counted.resetSeconds} s.`, undefined, {
+          ...headers,
+          'Retry-After': String(counted.resetSeconds),
+        });
       }
-    }
-    void Promise.all(flushes).then(() => {
-      for (const counter of counters.values()) if (counter.pending > 0) return scheduleFlush();
-    });
-  };
+      // Set before the handler answers: they become part of whatever response is built, the error
+      // handler's included, without rebuilding a finished response afterwards.
+      for (const name in headers) c.header(name, headers[name]);
+      await next();
+    };
+  }
 
-  const scheduleFlush = (): void => {
-    if (flushTimer) return;
-    flushTimer = setTimeout(flushAll, SYNC_INTERVAL_MS);
-    flushTimer.unref();
-  };
-
-  return async (c, next) => {
+  /** Counts one request of `subject`, waiting for Redis only on its first request in a window. */
+  async count(subject: string): Promise<RateLimitCount> {
     const now = Date.now();
     const window = Math.floor(now / WINDOW_MS);
-    const resetSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
-    const redisKey = `ratelimit:${subjectOf(c)}:${window}`;
-    let counter = counters.get(redisKey);
+    const redisKey = `ratelimit:${subject}:${window}`;
+    let counter = this.counters.get(redisKey);
     if (!counter) {
       counter = { redisKey, window, shared: 0, flushing: 0, pending: 1 };
-      counters.set(redisKey, counter);
+      this.counters.set(redisKey, counter);
       const started = counter;
-      started.first = flush(started).finally(() => (started.first = undefined));
+      started.first = this.flush(started).finally(() => (started.first = undefined));
       await started.first;
     } else {
       counter.pending++;
       if (counter.first) await counter.first;
     }
-    if (counter.pending > 0) scheduleFlush();
-    const count = counter.shared + counter.flushing + counter.pending;
+    return this.counted(counter, now);
+  }
 
-    const remaining = String(Math.max(0, limit - count));
-    const reset = String(resetSeconds);
-    if (count > limit) {
-      throw new ApiError(429, 'rate_limited', 'Too many requests', `At most ${limit} requests per minute; try again in ${resetSeconds} s.`, undefined, {
-        'RateLimit-Limit': String(limit),
-        'RateLimit-Remaining': remaining,
-        'RateLimit-Reset': reset,
-        'Retry-After': reset,
-      });
+  /**
+   * Counts one request of `subject` only if that needs no wait and stays within the limit; else
+   * counts nothing and answers undefined (`count` then does the rest: the first round trip, 429).
+   * For answers given without a promise (api/cached-order-read.ts).
+   */
+  countWithinLimit(subject: string): RateLimitCount | undefined {
+    const now = Date.now();
+    const counter = this.counters.get(`ratelimit:${subject}:${Math.floor(now / WINDOW_MS)}`);
+    if (!counter || counter.first || counter.shared + counter.flushing + counter.pending >= this.limit) return undefined;
+    counter.pending++;
+    return this.counted(counter, now);
+  }
+
+  private counted(counter: Counter, now: number): RateLimitCount {
+    if (counter.pending > 0) this.scheduleFlush();
+    return {
+      limit: this.limit,
+      count: counter.shared + counter.flushing + counter.pending,
+      resetSeconds: Math.max(1, Math.ceil(((counter.window + 1) * WINDOW_MS - now) / 1000)),
+    };
+  }
+
+  private async flush(counter: Counter): Promise<void> {
+    if (counter.flushing > 0 || counter.pending === 0) return;
+    const increment = counter.pending;
+    counter.pending = 0;
+    counter.flushing = increment;
+    const added = await tryRedis(this.redis, this.deps.logger, 'rate limit', () => this.redis.rateLimitAdd(counter.redisKey, increment, WINDOW_MS * 2));
+    counter.flushing = 0;
+    if (added.ok) counter.shared = Number(added.value);
+    else counter.pending += increment; // kept, and sent once Redis answers again
+  }
+
+  private readonly flushAll = (): void => {
+    this.flushTimer = undefined;
+    const window = Math.floor(Date.now() / WINDOW_MS);
+    const flushes: Promise<void>[] = [];
+    for (const counter of this.counters.values()) {
+      if (counter.window < window) {
+        // A past window: one last attempt, then it is forgotten.
+        this.counters.delete(counter.redisKey);
+        if (counter.pending > 0) void this.flush(counter);
+      } else if (counter.pending > 0) {
+        flushes.push(this.flush(counter));
+      }
     }
-    // Set before the handler answers: they become part of whatever response is built, the error
-    // handler's included, without rebuilding a finished response afterwards.
-    c.header('RateLimit-Limit', String(limit));
-    c.header('RateLimit-Remaining', remaining);
-    c.header('RateLimit-Reset', reset);
-    await next();
+    void Promise.all(flushes).then(() => {
+      for (const counter of this.counters.values()) if (counter.pending > 0) return this.scheduleFlush();
+    });
   };
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(this.flushAll, SYNC_INTERVAL_MS);
+    this.flushTimer.unref();
+  }
 }
+
+/** Sets the RateLimit-* headers of `counted` on `headers` (one by one: cheaper than a spread) and returns it. */
+export function rateLimitHeaders(counted: RateLimitCount, headers: Record<string, string> = {}): Record<string, string> {
+  headers['RateLimit-Limit'] = String(counted.limit);
+  headers['RateLimit-Remaining'] = String(Math.max(0, counted.limit - counted.count));
+  headers['RateLimit-Reset'] = String(counted.resetSeconds);
+  return headers;
+}
+
+/** The rate-limit subject of an authenticated client. */
+export const clientSubject = (clientId: string) => `client:${clientId}`;
 
 /** The authenticated client, or the caller's socket address before there is one (token endpoint). */
 function subjectOf(c: Context<AppEnv>): string {
   const principal = c.get('principal');
-  if (principal) return `client:${principal.clientId}`;
+  if (principal) return clientSubject(principal.clientId);
   // X-Forwarded-For is not trusted: any caller could pick its own bucket.
   return `ip:${remoteAddress(c) ?? 'unknown'}`;
 }

@@ -1,6 +1,6 @@
 // The processes a benchmark starts (workers, the API, the floor): start an entry (compiled
 // JavaScript on plain node, or TypeScript with tsx as a loader: one process, one pid), wait for a
-// line it prints, sample its resident set from /proc, stop it.
+// line it prints, sample its resident set and CPU time from /proc, stop it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -60,6 +60,21 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/** User plus system CPU time a process has used, in seconds (from /proc: Linux only; NaN elsewhere or once it is gone). */
+export function processCpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+// USER_HZ, which Linux fixes at 100 on every architecture it runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** VmRSS and VmHWM (peak resident set) of a process, in bytes; null once it is gone. */
 export function processMemory(pid: number): { rss: number; hwm: number } | null {

@@ -237,6 +237,51 @@ describe('the life of an order', () => {
   });
 });
 
+describe('a cached order read', () => {
+  const answeredAhead = async () => (await api.deps.metrics.getSingleMetric('http_cached_order_reads_total')!.get()).values[0]?.value ?? 0;
+  // What may differ between two answers a moment apart.
+  const comparable = (res: { headers: Headers }) => Object.fromEntries([...res.headers].filter(([name]) => !['ratelimit-remaining', 'ratelimit-reset'].includes(name)));
+
+  it('is answered ahead of the middleware chain with what the chain answers, and never after a change', async () => {
+    const customerId = await newCustomer();
+    const sku = await newProduct();
+    const key = newKey();
+    const orderId = orderIdFor('dev-client', key);
+    const path = `/v1/orders/${orderId}`;
+    // Parked before the authorization: nothing changes the order until the test does.
+    api.fail('authorizePayment', orderId);
+    await place(customerId, [{ sku, quantity: 1 }], key);
+    await waitForStatus(orderId, 'NEEDS_ATTENTION'); // its reads fill the in-process cache
+
+    const variants: Record<string, string>[] = [{ 'X-Request-Id': 'same-request' }, { 'X-Request-Id': 'same-request', Origin: 'https://shop.example' }];
+    for (const headers of variants) {
+      const before = await answeredAhead();
+      const ahead = await api.call('GET', path, { headers });
+      expect(await answeredAhead()).toBe(before + 1);
+      // A query string always takes the chain; this one asks for what the plain read gives.
+      const chain = await api.call('GET', `${path}?consistency=eventual`, { headers });
+      expect(await answeredAhead()).toBe(before + 1);
+      expect(ahead.status).toBe(200);
+      expect(ahead.text).toBe(chain.text);
+      expect(comparable(ahead)).toEqual(comparable(chain));
+      expect(Number(ahead.headers.get('ratelimit-remaining'))).toBeGreaterThan(0);
+    }
+
+    // What the chain decides is still decided there: scope, token, Accept.
+    const before = await answeredAhead();
+    expect((await api.call('GET', path, { token: await api.token('orders:write') })).status).toBe(403);
+    expect((await api.call('GET', path, { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' })).status).toBe(401);
+    expect((await api.call('GET', path, { headers: { Accept: 'text/html' } })).status).toBe(406);
+    expect(await answeredAhead()).toBe(before);
+
+    // A change made through the API: the very next read has it.
+    expect((await api.call('DELETE', path)).status).toBe(200);
+    const after = await api.call('GET', path);
+    expect(after.body.data.attributes.status).not.toBe('NEEDS_ATTENTION');
+    expect(await answeredAhead()).toBe(before);
+  });
+});
+
 describe('lists', () => {
   it('filters by status and customer, sorts by createdAt and pages with cursors', async () => {
     const customerId = await newCustomer();
