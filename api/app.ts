@@ -128,6 +128,7 @@ export function createApp(deps: ApiDeps) {
     for (const name in headers) c.header(name, headers[name]);
     return next();
   });
+  // CORS, as described above.
   app.use('*', (c, next) => {
     const path = c.req.path;
     if (path === '/codec' || path.startsWith('/codec/')) return next();

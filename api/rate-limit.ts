@@ -70,15 +70,13 @@ export class RateLimiter {
   middleware(): MiddlewareHandler<AppEnv> {
     return async (c, next) => {
       const counted = await this.count(subjectOf(c));
-      const headers = rateLimitHeaders(counted);
       if (counted.count > counted.limit) {
-        throw new ApiError(429, 'rate_limited', 'Too many requests', `At most ${counted.limit} requests per minute; try again in ${counted.resetSeconds} s.`, undefined, {
-          ...headers,
-          'Retry-After': String(counted.resetSeconds),
-        });
+        const retry = rateLimitHeaders(counted, { 'Retry-After': String(counted.resetSeconds) });
+        throw new ApiError(429, 'rate_limited', 'Too many requests', `At most ${counted.limit} requests per minute; try again in ${counted.resetSeconds} s.`, undefined, retry);
       }
       // Set before the handler answers: they become part of whatever response is built, the error
       // handler's included, without rebuilding a finished response afterwards.
+      const headers = rateLimitHeaders(counted);
       for (const name in headers) c.header(name, headers[name]);
       await next();
     };
