@@ -5,10 +5,11 @@
 // --only runs the floor and the named scenarios (for iterating); ratios against a scenario left
 // out are not printed. --cpu-prof DIR writes a V8 CPU profile of the API process there.
 //
-// This machine's throughput drifts by a third from one minute to the next (the floor alone gave
-// 29,000 to 53,000 req/s), so one run of each scenario says little about a ratio. The run goes in
+// This machine's throughput drifts from one minute to the next (the floor alone gave 25,000 to
+// 56,000 req/s), so one run of each scenario says little about a ratio. The run goes in
 // rounds instead: each round measures the floor, then every scenario, and a scenario's ratio is
 // taken against the floor of its own round. The tables print each round and the median of all.
+// "CPU per request" is the serving process's CPU time (from /proc) over the requests it answered.
 //
 // Three child processes, so autocannon (here) does not share an event loop with what it measures:
 // the API (`api/main.ts`, LOG_LEVEL=warn, the rate limit raised for the bench client), an order
@@ -226,7 +227,14 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       log(`round ${round} of ${rounds}`);
       const measured: Figures[] = [];
-      for (const scenario of scenarios) measured.push(await measure(scenario));
+      for (const scenario of scenarios) {
+        measured.push(await measure(scenario));
+        // The POSTed orders' sagas run on after the scenario: let them reach PROCESSING (where the
+        // manual carrier parks them) before the next round's floor shares the cores with them.
+        if (scenario.key === 'create') {
+          await waitFor('POSTed orders settled', async () => Number((await db.dataSource.query(`SELECT count(*) AS n FROM orders WHERE status = 'PENDING'`))[0].n) === 0, 120_000);
+        }
+      }
       figures.push(measured);
     }
     if (runs('uncached') && nextUncached > seeded.length) log(`  (uncached ran past ${seeded.length} seeded orders: later reads were cache hits; raise --seed-orders)`);
