@@ -1,21 +1,12 @@
 // The simulated carrier reports shipments shipped and delivered after their delays. This file
 // has a schema of its own: a dispatcher claims every due shipment it can see.
-import type { DataSource } from 'typeorm';
 import { CarrierSimulator } from '../../activities/adapters/carrier-simulator';
 import { type CarrierDispatchEvent, dispatchDueCarrierEvents, startCarrierDispatcher } from '../../activities/adapters/carrier-dispatcher';
-import { dropSchema, openTestDataSource, uniqueSchema } from '../support/db';
+import { schemaForFile } from '../support/db';
 import { address } from './fixtures';
 import { randomUUID } from 'node:crypto';
 
-const schema = uniqueSchema('carrier_dispatch');
-let dataSource: DataSource;
-beforeAll(async () => {
-  dataSource = await openTestDataSource({ schema });
-});
-afterAll(async () => {
-  await dropSchema(dataSource, schema);
-  await dataSource.destroy();
-});
+const db = schemaForFile('carrier_dispatch');
 
 async function book(carrier: CarrierSimulator) {
   const orderId = randomUUID();
@@ -24,15 +15,15 @@ async function book(carrier: CarrierSimulator) {
 }
 
 const statusOf = async (carrierShipmentId: string) =>
-  ((await dataSource.query('SELECT status FROM sim_carrier_shipments WHERE shipment_id = $1', [carrierShipmentId])) as { status: string }[])[0].status;
+  ((await db.dataSource.query('SELECT status FROM sim_carrier_shipments WHERE shipment_id = $1', [carrierShipmentId])) as { status: string }[])[0].status;
 
 describe('the carrier dispatcher', () => {
   it('with zero delays reports shipped, then delivered, in one pass', async () => {
-    const carrier = new CarrierSimulator({ dataSource, shipAfterMs: 0, deliverAfterMs: 0 });
+    const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 0, deliverAfterMs: 0 });
     const { orderId, carrierShipmentId, trackingNumber } = await book(carrier);
     const delivered: CarrierDispatchEvent[] = [];
 
-    await dispatchDueCarrierEvents({ dataSource, deliver: async (e) => void delivered.push(e) });
+    await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver: async (e) => void delivered.push(e) });
 
     expect(delivered).toEqual([
       { orderId, carrierShipmentId, trackingNumber, kind: 'shipped', at: expect.any(String) },
@@ -42,38 +33,38 @@ describe('the carrier dispatcher', () => {
   });
 
   it('waits for the delays: nothing before the ship delay, delivered only after the delivery delay', async () => {
-    const carrier = new CarrierSimulator({ dataSource, shipAfterMs: 300, deliverAfterMs: 300 });
+    const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 300, deliverAfterMs: 300 });
     const { carrierShipmentId } = await book(carrier);
     const kinds: string[] = [];
     const deliver = async (e: CarrierDispatchEvent) => void kinds.push(e.kind);
 
-    await dispatchDueCarrierEvents({ dataSource, deliver });
+    await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver });
     expect(kinds).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 350));
-    await dispatchDueCarrierEvents({ dataSource, deliver });
+    await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver });
     expect(kinds).toEqual(['shipped']);
-    await dispatchDueCarrierEvents({ dataSource, deliver });
+    await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver });
     expect(kinds).toEqual(['shipped']);
     await new Promise((resolve) => setTimeout(resolve, 350));
-    await dispatchDueCarrierEvents({ dataSource, deliver });
+    await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver });
     expect(kinds).toEqual(['shipped', 'delivered']);
     expect(await statusOf(carrierShipmentId)).toBe('DELIVERED');
   });
 
   it('marks an event sent only after deliver succeeded, and delivers it again later otherwise', async () => {
-    const carrier = new CarrierSimulator({ dataSource, shipAfterMs: 0, deliverAfterMs: null });
+    const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 0, deliverAfterMs: null });
     const { carrierShipmentId } = await book(carrier);
     const errors: unknown[] = [];
 
     await dispatchDueCarrierEvents({
-      dataSource,
+      dataSource: db.dataSource,
       retryAfterMs: 0,
       deliver: async () => Promise.reject(new Error('Temporal is away')),
       onError: (err) => errors.push(err),
     });
     expect(await statusOf(carrierShipmentId)).toBe('BOOKED');
     const kinds: string[] = [];
-    await dispatchDueCarrierEvents({ dataSource, deliver: async (e) => void kinds.push(e.kind) });
+    await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver: async (e) => void kinds.push(e.kind) });
 
     expect(errors).toHaveLength(1);
     expect(kinds).toEqual(['shipped']);
@@ -81,20 +72,20 @@ describe('the carrier dispatcher', () => {
   });
 
   it('sends nothing in manual mode, and nothing for a cancelled shipment', async () => {
-    const manual = await book(new CarrierSimulator({ dataSource, shipAfterMs: null, deliverAfterMs: null }));
-    const carrier = new CarrierSimulator({ dataSource, shipAfterMs: 0, deliverAfterMs: 0 });
+    const manual = await book(new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: null, deliverAfterMs: null }));
+    const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 0, deliverAfterMs: 0 });
     const cancelled = await book(carrier);
     await carrier.cancelShipment({ idempotencyKey: 'cancel-1', carrierShipmentId: cancelled.carrierShipmentId });
     const sent: CarrierDispatchEvent[] = [];
 
-    await dispatchDueCarrierEvents({ dataSource, deliver: async (e) => void sent.push(e) });
+    await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver: async (e) => void sent.push(e) });
 
     expect(sent).toEqual([]);
     expect(await statusOf(manual.carrierShipmentId)).toBe('BOOKED');
   });
 
   it('runs as a loop until stopped, delivering each shipment once even with two dispatchers', async () => {
-    const carrier = new CarrierSimulator({ dataSource, shipAfterMs: 0, deliverAfterMs: 0 });
+    const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 0, deliverAfterMs: 0 });
     const bookings = await Promise.all(Array.from({ length: 20 }, () => book(carrier)));
     const sent: CarrierDispatchEvent[] = [];
     const deliver = async (e: CarrierDispatchEvent) => {
@@ -102,7 +93,7 @@ describe('the carrier dispatcher', () => {
       sent.push(e);
     };
 
-    const stops = [startCarrierDispatcher({ dataSource, deliver, pollMs: 20, batchSize: 5 }), startCarrierDispatcher({ dataSource, deliver, pollMs: 20, batchSize: 5 })];
+    const stops = [startCarrierDispatcher({ dataSource: db.dataSource, deliver, pollMs: 20, batchSize: 5 }), startCarrierDispatcher({ dataSource: db.dataSource, deliver, pollMs: 20, batchSize: 5 })];
     const deadline = Date.now() + 10_000;
     while (sent.length < 40 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await Promise.all(stops.map((stop) => stop()));

@@ -1,58 +1,49 @@
 // The schema's own guarantees, independent of the code that writes it: constraints that make a
 // double effect or negative stock impossible, and migrations that revert and reapply cleanly.
-import type { DataSource } from 'typeorm';
 import { migrations } from '../../entities/migrations';
 import { recordStockMovement } from '../../entities/product';
-import { createProduct, dropSchema, openTestDataSource, stockOf, uniqueSchema } from '../support/db';
+import { createProduct, schemaForFile, stockOf } from '../support/db';
 
-const schema = uniqueSchema('schema');
-let dataSource: DataSource;
-beforeAll(async () => {
-  dataSource = await openTestDataSource({ schema });
-});
-afterAll(async () => {
-  await dropSchema(dataSource, schema);
-  await dataSource.destroy();
-});
+const db = schemaForFile('schema');
 
 describe('the schema', () => {
   it('refuses stock below zero, reservations beyond stock, and a cents price that disagrees with the decimal one', async () => {
-    const sku = await createProduct(dataSource, { onHand: 5 });
+    const sku = await createProduct(db.dataSource, { onHand: 5 });
 
-    await expect(dataSource.query('UPDATE products SET on_hand = -1 WHERE sku = $1', [sku])).rejects.toThrow(/products_on_hand_check/);
-    await expect(dataSource.query('UPDATE products SET reserved = 6 WHERE sku = $1', [sku])).rejects.toThrow(/products_reserved_within_on_hand_check/);
-    await expect(dataSource.query('UPDATE products SET reserved = -1 WHERE sku = $1', [sku])).rejects.toThrow(/products_reserved_check/);
-    await expect(dataSource.query(`UPDATE products SET unit_price_decimal = 1.005, unit_price = 100 WHERE sku = $1`, [sku])).rejects.toThrow(
+    await expect(db.dataSource.query('UPDATE products SET on_hand = -1 WHERE sku = $1', [sku])).rejects.toThrow(/products_on_hand_check/);
+    await expect(db.dataSource.query('UPDATE products SET reserved = 6 WHERE sku = $1', [sku])).rejects.toThrow(/products_reserved_within_on_hand_check/);
+    await expect(db.dataSource.query('UPDATE products SET reserved = -1 WHERE sku = $1', [sku])).rejects.toThrow(/products_reserved_check/);
+    await expect(db.dataSource.query(`UPDATE products SET unit_price_decimal = 1.005, unit_price = 100 WHERE sku = $1`, [sku])).rejects.toThrow(
       /products_unit_price_matches_decimal_check/,
     );
   });
 
   it('keeps customer emails unique whatever their case', async () => {
-    await dataSource.query(`INSERT INTO customers (name, email) VALUES ('A', 'Ada@Example.test')`);
+    await db.dataSource.query(`INSERT INTO customers (name, email) VALUES ('A', 'Ada@Example.test')`);
 
-    await expect(dataSource.query(`INSERT INTO customers (name, email) VALUES ('B', 'ada@example.TEST')`)).rejects.toThrow(/customers_email_lower_key/);
+    await expect(db.dataSource.query(`INSERT INTO customers (name, email) VALUES ('B', 'ada@example.TEST')`)).rejects.toThrow(/customers_email_lower_key/);
   });
 
   it('moves stock only through the ledger, never below what is reserved, and applies a movement once per dedupe key', async () => {
-    const sku = await createProduct(dataSource, { onHand: 5 });
-    await dataSource.query('UPDATE products SET reserved = 4 WHERE sku = $1', [sku]);
+    const sku = await createProduct(db.dataSource, { onHand: 5 });
+    await db.dataSource.query('UPDATE products SET reserved = 4 WHERE sku = $1', [sku]);
 
-    const taken = await dataSource.transaction((m) => recordStockMovement(m, { sku, delta: -2, reason: 'adjust' }));
-    const received = await dataSource.transaction((m) => recordStockMovement(m, { sku, delta: 3, reason: 'receive', dedupeKey: 'po-1' }));
-    const repeated = await dataSource.transaction((m) => recordStockMovement(m, { sku, delta: 3, reason: 'receive', dedupeKey: 'po-1' }));
+    const taken = await db.dataSource.transaction((m) => recordStockMovement(m, { sku, delta: -2, reason: 'adjust' }));
+    const received = await db.dataSource.transaction((m) => recordStockMovement(m, { sku, delta: 3, reason: 'receive', dedupeKey: 'po-1' }));
+    const repeated = await db.dataSource.transaction((m) => recordStockMovement(m, { sku, delta: 3, reason: 'receive', dedupeKey: 'po-1' }));
 
     expect(taken).toEqual({ applied: false, reason: 'below_reserved' });
     expect(received).toMatchObject({ applied: true, onHand: 8, reserved: 4 });
     expect(repeated).toEqual({ applied: false, reason: 'duplicate' });
-    expect(await stockOf(dataSource, sku)).toEqual({ onHand: 8, reserved: 4, available: 4 });
+    expect(await stockOf(db.dataSource, sku)).toEqual({ onHand: 8, reserved: 4, available: 4 });
   });
 
   it('reverts every migration and applies them again', async () => {
-    for (let i = 0; i < migrations.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
-    const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'typeorm_migrations'`, [schema]);
+    for (let i = 0; i < migrations.length; i++) await db.dataSource.undoLastMigration({ transaction: 'each' });
+    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name <> 'typeorm_migrations'`, [db.schema]);
     expect(n).toBe(0);
 
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    const applied = await db.dataSource.runMigrations({ transaction: 'each' });
 
     expect(applied.map((m) => m.name)).toEqual(migrations.map((m) => m.name));
   });

@@ -1,22 +1,13 @@
 // The provider simulators behave like real providers. This file has a schema of its own because
 // it flips the persistent "provider down" switches, which every simulator in a database reads.
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { CarrierSimulator, parseCarrierDelay } from '../../activities/adapters/carrier-simulator';
 import { PaymentSimulator } from '../../activities/adapters/payment-simulator';
 import { isSimulatorFailing, setSimulatorFailing } from '../../activities/adapters/sim-switches';
-import { dropSchema, openTestDataSource, uniqueSchema } from '../support/db';
+import { schemaForFile } from '../support/db';
 import { address } from './fixtures';
 
-const schema = uniqueSchema('simulators');
-let dataSource: DataSource;
-beforeAll(async () => {
-  dataSource = await openTestDataSource({ schema });
-});
-afterAll(async () => {
-  await dropSchema(dataSource, schema);
-  await dataSource.destroy();
-});
+const db = schemaForFile('simulators');
 
 const key = (step: string) => `order-${randomUUID()}:${step}`;
 const orderId = randomUUID();
@@ -28,15 +19,15 @@ describe('the payment simulator', () => {
     const idempotencyKey = key('authorize');
     const request = { idempotencyKey, token: 'tok_ok', amount: 1000, currency: 'USD', orderId: randomUUID() };
 
-    const first = await new PaymentSimulator({ dataSource }).authorize(request);
-    const again = await new PaymentSimulator({ dataSource }).authorize(request);
+    const first = await new PaymentSimulator({ dataSource: db.dataSource }).authorize(request);
+    const again = await new PaymentSimulator({ dataSource: db.dataSource }).authorize(request);
 
     expect(first.authorizationId).toMatch(/^auth_/);
     expect(again).toEqual(first);
   });
 
   it('declines tok_decline, and declines the same key again without a new attempt', async () => {
-    const sim = new PaymentSimulator({ dataSource });
+    const sim = new PaymentSimulator({ dataSource: db.dataSource });
     const idempotencyKey = key('authorize');
 
     await expect(authorizeWith(sim, 'tok_decline', idempotencyKey)).rejects.toMatchObject({ name: 'PaymentDeclinedError', declineCode: 'card_declined' });
@@ -44,7 +35,7 @@ describe('the payment simulator', () => {
   });
 
   it('fails tok_flaky_<n> transiently n times per idempotency key, then authorizes', async () => {
-    const sim = new PaymentSimulator({ dataSource });
+    const sim = new PaymentSimulator({ dataSource: db.dataSource });
     const [k1, k2] = [key('authorize'), key('authorize')];
     const unavailable = { name: 'ProviderUnavailableError' };
 
@@ -55,7 +46,7 @@ describe('the payment simulator', () => {
   });
 
   it('is always unavailable for tok_down, and declines tokens it does not know', async () => {
-    const sim = new PaymentSimulator({ dataSource });
+    const sim = new PaymentSimulator({ dataSource: db.dataSource });
     const idempotencyKey = key('authorize');
 
     for (let i = 0; i < 3; i++) await expect(authorizeWith(sim, 'tok_down', idempotencyKey)).rejects.toMatchObject({ name: 'ProviderUnavailableError' });
@@ -63,7 +54,7 @@ describe('the payment simulator', () => {
   });
 
   it('refuses an idempotency key reused for a different request', async () => {
-    const sim = new PaymentSimulator({ dataSource });
+    const sim = new PaymentSimulator({ dataSource: db.dataSource });
     const idempotencyKey = key('authorize');
     await authorizeWith(sim, 'tok_ok', idempotencyKey, 1000);
 
@@ -71,7 +62,7 @@ describe('the payment simulator', () => {
   });
 
   it('captures once per key, and refuses to capture a voided authorization, more than authorized, or twice', async () => {
-    const sim = new PaymentSimulator({ dataSource });
+    const sim = new PaymentSimulator({ dataSource: db.dataSource });
     const { authorizationId } = await authorizeWith(sim, 'tok_ok', key('authorize'), 1000);
     const voided = await authorizeWith(sim, 'tok_ok', key('authorize'), 1000);
     await sim.void({ idempotencyKey: key('void'), authorizationId: voided.authorizationId });
@@ -89,7 +80,7 @@ describe('the payment simulator', () => {
   });
 
   it('takes the configured latency', async () => {
-    const sim = new PaymentSimulator({ dataSource, latencyMs: 150 });
+    const sim = new PaymentSimulator({ dataSource: db.dataSource, latencyMs: 150 });
     const started = Date.now();
 
     await authorizeWith(sim, 'tok_ok');
@@ -98,8 +89,8 @@ describe('the payment simulator', () => {
   });
 
   it('fails every call while switched to failing: per instance with setFailing, everywhere with the persistent switch', async () => {
-    const one = new PaymentSimulator({ dataSource });
-    const other = new PaymentSimulator({ dataSource });
+    const one = new PaymentSimulator({ dataSource: db.dataSource });
+    const other = new PaymentSimulator({ dataSource: db.dataSource });
     const unavailable = { name: 'ProviderUnavailableError' };
 
     one.setFailing(true);
@@ -107,11 +98,11 @@ describe('the payment simulator', () => {
     await expect(authorizeWith(other, 'tok_ok')).resolves.toBeDefined();
     one.setFailing(false);
 
-    await setSimulatorFailing(dataSource, 'payment', true);
-    expect(await isSimulatorFailing(dataSource, 'payment')).toBe(true);
+    await setSimulatorFailing(db.dataSource, 'payment', true);
+    expect(await isSimulatorFailing(db.dataSource, 'payment')).toBe(true);
     await expect(authorizeWith(one, 'tok_ok')).rejects.toMatchObject(unavailable);
     await expect(authorizeWith(other, 'tok_ok')).rejects.toMatchObject(unavailable);
-    await setSimulatorFailing(dataSource, 'payment', false);
+    await setSimulatorFailing(db.dataSource, 'payment', false);
     await expect(authorizeWith(other, 'tok_ok')).resolves.toBeDefined();
   });
 });
@@ -122,18 +113,18 @@ describe('the carrier simulator', () => {
   it('answers the same key with the same booking, also after a restart', async () => {
     const idempotencyKey = key('ship');
 
-    const first = await book(new CarrierSimulator({ dataSource, shipAfterMs: null }), idempotencyKey);
-    const again = await book(new CarrierSimulator({ dataSource, shipAfterMs: null }), idempotencyKey);
+    const first = await book(new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: null }), idempotencyKey);
+    const again = await book(new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: null }), idempotencyKey);
 
     expect(again).toEqual(first);
     expect(first).toEqual({ carrier: 'SIMCARRIER', carrierShipmentId: expect.stringMatching(/^shp_/), trackingNumber: expect.stringMatching(/^1ZSIM/) });
   });
 
   it('cancels a booked shipment (again without complaint), but refuses once the parcel has left or for an unknown shipment', async () => {
-    const sim = new CarrierSimulator({ dataSource, shipAfterMs: null });
+    const sim = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: null });
     const booked = await book(sim);
     const left = await book(sim);
-    await dataSource.query(`UPDATE sim_carrier_shipments SET status = 'SHIPPED' WHERE shipment_id = $1`, [left.carrierShipmentId]);
+    await db.dataSource.query(`UPDATE sim_carrier_shipments SET status = 'SHIPPED' WHERE shipment_id = $1`, [left.carrierShipmentId]);
 
     await expect(sim.cancelShipment({ idempotencyKey: key('cancel'), carrierShipmentId: booked.carrierShipmentId })).resolves.toEqual({ canceled: true });
     await expect(sim.cancelShipment({ idempotencyKey: key('cancel'), carrierShipmentId: booked.carrierShipmentId })).resolves.toEqual({ canceled: true });
@@ -142,15 +133,15 @@ describe('the carrier simulator', () => {
   });
 
   it('is unavailable while switched to failing, per instance or through the persistent switch', async () => {
-    const sim = new CarrierSimulator({ dataSource, shipAfterMs: null });
+    const sim = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: null });
     const unavailable = { name: 'ProviderUnavailableError' };
 
     sim.setFailing(true);
     await expect(book(sim)).rejects.toMatchObject(unavailable);
     sim.setFailing(false);
-    await setSimulatorFailing(dataSource, 'carrier', true);
+    await setSimulatorFailing(db.dataSource, 'carrier', true);
     await expect(book(sim)).rejects.toMatchObject(unavailable);
-    await setSimulatorFailing(dataSource, 'carrier', false);
+    await setSimulatorFailing(db.dataSource, 'carrier', false);
     await expect(book(sim)).resolves.toBeDefined();
   });
 

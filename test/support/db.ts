@@ -40,6 +40,30 @@ export async function dropSchema(dataSource: DataSource, schema: string): Promis
   await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
+/**
+ * A migrated schema of the test file's own: call at the top level of the file; it is opened before
+ * the file's tests and dropped after them. `db.dataSource` is the connection (once opened).
+ */
+export function schemaForFile(prefix: string, opts: { poolSize?: number } = {}): { readonly schema: string; readonly dataSource: DataSource } {
+  const schema = uniqueSchema(prefix);
+  let dataSource: DataSource | undefined;
+  beforeAll(async () => {
+    dataSource = await openTestDataSource({ schema, ...opts });
+  });
+  afterAll(async () => {
+    if (!dataSource) return;
+    await dropSchema(dataSource, schema);
+    await dataSource.destroy();
+  });
+  return {
+    schema,
+    get dataSource() {
+      if (!dataSource) throw new Error(`the schema ${schema} is opened in beforeAll; use it inside tests`);
+      return dataSource;
+    },
+  };
+}
+
 /** A SKU no other test uses (max 20 characters, as products.sku). */
 export function uniqueSku(prefix = 'T'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`.slice(0, 20);
