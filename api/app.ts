@@ -1,6 +1,7 @@
 // The Hono app: middleware, route groups and the OpenAPI document. No I/O happens here until a
 // request arrives; `api/main.ts` builds the dependencies and listens.
 import { randomUUID } from 'node:crypto';
+import { getRequestListener } from '@hono/node-server';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
@@ -8,7 +9,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { Histogram } from 'prom-client';
 import { withRequestId } from '../runtime/logger';
-import { CACHED_ORDER_READ_PATH, cachedOrderRead } from './cached-order-read';
+import { answeringCachedReads, cachedOrderReader } from './cached-order-read';
 import { authenticate, loadClients, SCOPES, TokenIssuer, TokenVerifier } from './auth';
 import { OrderCache } from './cache';
 import type { ApiDeps, AppEnv } from './deps';
@@ -106,8 +107,8 @@ export function createApp(deps: ApiDeps) {
   const commonHeaders = (origin: string | undefined): Record<string, string> => corsHeaders(origin, apiSecurityHeaders());
 
   const limiter = new RateLimiter(deps);
-  // Cached single-order reads are answered before the chain below when it has nothing to add.
-  app.get(CACHED_ORDER_READ_PATH, cachedOrderRead({ verifier, limiter, cache, commonHeaders, requestIdOf, metrics: deps.metrics, record }));
+  // Cached single-order reads are answered ahead of hono when the chain below has nothing to add.
+  const readCached = cachedOrderReader({ verifier, limiter, cache, commonHeaders, requestIdOf, metrics: deps.metrics, record });
 
   // Request id first, so every later log line and the response carry it.
   app.use('*', async (c, next) => {
@@ -191,7 +192,10 @@ export function createApp(deps: ApiDeps) {
     logger.error({ err, requestId: c.get('requestId') }, 'unhandled error');
     return errorResponse(c, new ApiError(500, 'internal_error', 'Internal error', 'The server failed to answer; the request id identifies it in the logs.'));
   });
-  return app;
+  return Object.assign(app, {
+    /** The Node HTTP server's request listener: cached order reads, then hono. */
+    requestListener: () => answeringCachedReads(readCached, getRequestListener(app.fetch)),
+  });
 }
 
 /** The methods registered for a concrete path, from the app's own route table (computed once). */

@@ -1,27 +1,29 @@
-// GET /v1/orders/{id} answered from the in-process cache ahead of the middleware chain.
+// GET /v1/orders/{id} answered from the in-process cache ahead of hono.
 //
 // Single-order reads are the API's hottest request, and once the order is in the in-process cache
-// (api/cache.ts) its answer is a string kept with the snapshot. Going through the chain then costs
-// far more than the answer itself: eight async layers, hono's Headers object (one undici call per
-// header) and the request-id context, whose async hooks run for every promise. So this handler,
-// registered before the chain, answers synchronously when everything the chain would decide is
-// already known here, with the same pieces the chain uses:
+// (api/cache.ts) its answer is bytes kept with the snapshot. Going through hono then costs far
+// more than the answer itself: @hono/node-server's Request and Response objects, eight async
+// middleware layers, hono's Headers object (one undici call per header) and the request-id
+// context, whose async hooks run for every promise. So the server's request listener asks this
+// reader first, and it answers synchronously when everything the chain would decide is already
+// known, with the same pieces the chain uses:
 //   - the bearer token was verified before and carries orders:read (auth.ts `known`);
 //   - the client's rate-limit window is known and this request is within it (rate-limit.ts);
 //   - the Accept header allows JSON:API (json-api.ts `accepts`);
 //   - the order is in the in-process cache, fresh and trusted (cache.ts `peek`).
-// Anything else (a query string, HEAD, a first request, a miss, an error to report) falls through
-// to the chain, which gives the full answer. test/api/protocol.test.ts checks both give the same.
-import type { MiddlewareHandler } from 'hono';
+// Anything else (another route, a query string, HEAD, a first request, a miss, an error to report)
+// goes to hono, which gives the full answer. test/api/order-lifecycle.test.ts checks both give the
+// same answer.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import { bearerOf, type TokenVerifier } from './auth';
 import type { OrderCache } from './cache';
-import type { AppEnv } from './deps';
 import { accepts, JSON_API, JSON_TYPES } from './json-api';
-import { orderDocumentJson } from './order-projection';
+import { orderDocumentJson, type OrderSnapshot } from './order-projection';
 import { clientSubject, type RateLimiter, rateLimitHeaders } from './rate-limit';
 
-export const CACHED_ORDER_READ_PATH = '/v1/orders/:id';
+// The route's label in the latency histogram, as hono reports it for the chain's answers.
+const ROUTE = '/v1/orders/:id';
 const PREFIX = '/v1/orders/';
 
 export interface CachedOrderReadDeps {
@@ -36,33 +38,60 @@ export interface CachedOrderReadDeps {
   record: (method: string, path: string, route: string, status: number, requestId: string, started: number) => void;
 }
 
-export function cachedOrderRead(deps: CachedOrderReadDeps): MiddlewareHandler<AppEnv> {
+/** A cached read's answer: 200 with these headers and body. */
+export interface CachedOrderAnswer {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * The answer to a request from the in-process cache, or undefined when hono has to answer it.
+ * `url` is the request target as received; `header` takes a lower-case name.
+ */
+export type CachedOrderReader = (method: string | undefined, url: string | undefined, header: (name: string) => string | undefined) => CachedOrderAnswer | undefined;
+
+export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader {
   const answered = new Counter({
     name: 'http_cached_order_reads_total',
     help: 'GET /v1/orders/{id} answered from the in-process cache ahead of the middleware chain',
     registers: [deps.metrics],
   });
-  return (c, next) => {
+  // The document's bytes, once per snapshot (snapshots are never mutated; see order-projection.ts).
+  const bodies = new WeakMap<OrderSnapshot, Buffer>();
+
+  return (method, url, header) => {
     const started = performance.now();
-    if (c.req.method !== 'GET' || c.req.url.includes('?')) return next();
-    const authorization = c.req.header('authorization');
+    // The raw target: a query string, an encoded or absolute-form path all go to hono.
+    if (method !== 'GET' || url === undefined || !url.startsWith(PREFIX) || url.includes('?')) return undefined;
+    const authorization = header('authorization');
     const token = authorization === undefined ? undefined : bearerOf(authorization);
     const principal = token === undefined ? undefined : deps.verifier.known(token);
-    if (!principal?.scopes.has('orders:read') || !accepts(c.req.header('accept'), JSON_TYPES)) return next();
-    const path = c.req.path;
-    const order = deps.cache.peek(path.slice(PREFIX.length));
-    if (!order) return next();
+    if (!principal?.scopes.has('orders:read') || !accepts(header('accept'), JSON_TYPES)) return undefined;
+    const order = deps.cache.peek(url.slice(PREFIX.length));
+    if (!order) return undefined;
     const counted = deps.limiter.countWithinLimit(clientSubject(principal.clientId));
-    if (!counted) return next();
+    if (!counted) return undefined;
 
-    const requestId = deps.requestIdOf(c.req.header('x-request-id'));
-    const headers = deps.commonHeaders(c.req.header('origin'));
+    let body = bodies.get(order);
+    if (body === undefined) bodies.set(order, (body = Buffer.from(orderDocumentJson(order))));
+    const requestId = deps.requestIdOf(header('x-request-id'));
+    const headers = deps.commonHeaders(header('origin'));
     headers['X-Request-Id'] = requestId;
     headers['Content-Type'] = JSON_API;
+    headers['Content-Length'] = String(body.length);
     rateLimitHeaders(counted, headers);
     answered.inc();
-    deps.record('GET', path, CACHED_ORDER_READ_PATH, 200, requestId, started);
-    // Plain-object headers: @hono/node-server writes them with one writeHead, no Headers object.
-    return Promise.resolve(new Response(orderDocumentJson(order), { status: 200, headers }));
+    deps.record('GET', url, ROUTE, 200, requestId, started);
+    return { headers, body };
+  };
+}
+
+/** The server's request listener: what `read` answers is written here, everything else goes to `hono`. */
+export function answeringCachedReads(read: CachedOrderReader, hono: RequestListener): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const answer = read(req.method, req.url, (name) => req.headers[name] as string | undefined);
+    if (!answer) return hono(req, res);
+    res.writeHead(200, answer.headers);
+    res.end(answer.body);
   };
 }

@@ -1,6 +1,6 @@
 // The API process: validated settings, connections, the HTTP server, metrics and a graceful stop.
 import 'reflect-metadata';
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
 import { createDataSource } from '../entities/data-source';
@@ -30,7 +30,7 @@ async function main() {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: createDataConverter(config) });
 
   const app = createApp({ config, logger, dataSource, redis, redisSubscriber, temporal, metrics });
-  const server = serve({ fetch: app.fetch, port: config.API_PORT, hostname: config.API_HOST });
+  const server = createServer(app.requestListener()).listen(config.API_PORT, config.API_HOST);
   const metricsServer = await serveMetrics(metrics, config.METRICS_PORT);
   logger.info({ port: config.API_PORT, metricsPort: config.METRICS_PORT }, 'api listening');
 

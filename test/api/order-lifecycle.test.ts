@@ -1,6 +1,8 @@
 // The life of orders through the API, on the real stack: catalogue, creation, reads, changes,
 // shipping, delivery, cancellation, lists, invoices, shipments and the live event stream.
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { orderIdFor } from '../../api/routes/orders';
 import { ADDRESS, type ApiHarness, newKey, orderBody, readEvents, startApi } from '../support/api';
 import { eventually } from '../support/temporal';
@@ -238,9 +240,26 @@ describe('the life of an order', () => {
 });
 
 describe('a cached order read', () => {
+  // Over real HTTP: the server's request listener answers cached reads ahead of hono.
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer(api.app.requestListener());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const get = async (path: string, headers: Record<string, string> = {}, token?: string) => {
+    const res = await fetch(base + path, { headers: { Authorization: `Bearer ${token ?? (await api.token())}`, ...headers } });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
   const answeredAhead = async () => (await api.deps.metrics.getSingleMetric('http_cached_order_reads_total')!.get()).values[0]?.value ?? 0;
   // What may differ between two answers a moment apart.
-  const comparable = (res: { headers: Headers }) => Object.fromEntries([...res.headers].filter(([name]) => !['ratelimit-remaining', 'ratelimit-reset'].includes(name)));
+  const comparable = (res: { headers: Headers }) => Object.fromEntries([...res.headers].filter(([name]) => !['date', 'ratelimit-remaining', 'ratelimit-reset'].includes(name)));
 
   it('is answered ahead of the middleware chain with what the chain answers, and never after a change', async () => {
     const customerId = await newCustomer();
@@ -256,28 +275,31 @@ describe('a cached order read', () => {
     const variants: Record<string, string>[] = [{ 'X-Request-Id': 'same-request' }, { 'X-Request-Id': 'same-request', Origin: 'https://shop.example' }];
     for (const headers of variants) {
       const before = await answeredAhead();
-      const ahead = await api.call('GET', path, { headers });
+      const ahead = await get(path, headers);
       expect(await answeredAhead()).toBe(before + 1);
-      // A query string always takes the chain; this one asks for what the plain read gives.
-      const chain = await api.call('GET', `${path}?consistency=eventual`, { headers });
+      // A query string always goes to hono; this one asks for what the plain read gives.
+      const chain = await get(`${path}?consistency=eventual`, headers);
       expect(await answeredAhead()).toBe(before + 1);
       expect(ahead.status).toBe(200);
+      expect(api.validator.check('GET', path, ahead.status, ahead.headers.get('content-type'), JSON.parse(ahead.text))).toEqual([]);
       expect(ahead.text).toBe(chain.text);
       expect(comparable(ahead)).toEqual(comparable(chain));
       expect(Number(ahead.headers.get('ratelimit-remaining'))).toBeGreaterThan(0);
     }
 
-    // What the chain decides is still decided there: scope, token, Accept.
+    // What the chain decides is still decided there: scope, token, Accept, HEAD.
     const before = await answeredAhead();
-    expect((await api.call('GET', path, { token: await api.token('orders:write') })).status).toBe(403);
-    expect((await api.call('GET', path, { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' })).status).toBe(401);
-    expect((await api.call('GET', path, { headers: { Accept: 'text/html' } })).status).toBe(406);
+    expect((await get(path, {}, await api.token('orders:write'))).status).toBe(403);
+    expect((await get(path, {}, 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl')).status).toBe(401);
+    expect((await get(path, { Accept: 'text/html' })).status).toBe(406);
+    const head = await fetch(base + path, { method: 'HEAD', headers: { Authorization: `Bearer ${await api.token()}` } });
+    expect(head.status).toBe(200);
     expect(await answeredAhead()).toBe(before);
 
     // A change made through the API: the very next read has it.
     expect((await api.call('DELETE', path)).status).toBe(200);
-    const after = await api.call('GET', path);
-    expect(after.body.data.attributes.status).not.toBe('NEEDS_ATTENTION');
+    const after = await get(path);
+    expect(JSON.parse(after.text).data.attributes.status).not.toBe('NEEDS_ATTENTION');
     expect(await answeredAhead()).toBe(before);
   });
 });
