@@ -53,7 +53,7 @@ export type CachedOrderReader = (method: string | undefined, url: string | undef
 export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader {
   const answered = new Counter({
     name: 'http_cached_order_reads_total',
-    help: 'GET /v1/orders/{id} answered from the in-process cache ahead of the middleware chain',
+    help: 'GET /v1/orders/{id} answered from the in-process cache ahead of hono',
     registers: [deps.metrics],
   });
   // The document's bytes, once per snapshot (snapshots are never mutated; see order-projection.ts).
