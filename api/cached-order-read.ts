@@ -86,10 +86,18 @@ export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader 
   };
 }
 
-/** The server's request listener: what `read` answers is written here, everything else goes to `hono`. */
+/**
+ * The server's request listener: what `read` answers is written here, everything else goes to
+ * `hono`, and so does a request `read` fails on (hono then answers it, or reports the fault).
+ */
 export function answeringCachedReads(read: CachedOrderReader, hono: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const answer = read(req.method, req.url, (name) => req.headers[name] as string | undefined);
+    let answer: CachedOrderAnswer | undefined;
+    try {
+      answer = read(req.method, req.url, (name) => req.headers[name] as string | undefined);
+    } catch {
+      answer = undefined;
+    }
     if (!answer) return hono(req, res);
     res.writeHead(200, answer.headers);
     res.end(answer.body);
