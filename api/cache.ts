@@ -31,7 +31,7 @@ export class OrderCache {
   async get(orderId: string, load: () => Promise<OrderSnapshot | null>): Promise<OrderSnapshot | null> {
     const hit = this.peek(orderId);
     if (hit) return hit;
-    const useLocal = this.localTtlMs > 0 && this.hub.live;
+    const useLocal = this.localTrusted;
     const cached = await tryRedis(this.deps.redis, this.deps.logger, 'cache read', (r) => r.get(orderCacheKey(orderId)));
     if (cached.ok && cached.value !== null) {
       const order = JSON.parse(cached.value) as OrderSnapshot;
@@ -50,7 +50,7 @@ export class OrderCache {
 
   /** The in-process copy while it is fresh and trusted, without a promise; else undefined. */
   peek(orderId: string): OrderSnapshot | undefined {
-    if (this.localTtlMs === 0 || !this.hub.live) return undefined;
+    if (!this.localTrusted) return undefined;
     const hit = this.local.get(orderId);
     return hit && hit.expires > Date.now() ? hit.order : undefined;
   }
@@ -59,6 +59,11 @@ export class OrderCache {
   async invalidate(orderId: string): Promise<void> {
     this.local.delete(orderId);
     await tryRedis(this.deps.redis, this.deps.logger, 'cache invalidate', (r) => r.del(orderCacheKey(orderId)));
+  }
+
+  /** The in-process layer is on and its invalidations are arriving. */
+  private get localTrusted(): boolean {
+    return this.localTtlMs > 0 && this.hub.live;
   }
 
   private remember(order: OrderSnapshot): void {

@@ -48,6 +48,9 @@ interface Counter {
   first?: Promise<void>;
 }
 
+/** The Redis key of a subject's counter in one window, also the key of the local counter. */
+const counterKey = (subject: string, window: number) => `ratelimit:${subject}:${window}`;
+
 /** What the RateLimit-* headers say about one counted request. */
 export interface RateLimitCount {
   limit: number;
@@ -86,7 +89,7 @@ export class RateLimiter {
   async count(subject: string): Promise<RateLimitCount> {
     const now = Date.now();
     const window = Math.floor(now / WINDOW_MS);
-    const redisKey = `ratelimit:${subject}:${window}`;
+    const redisKey = counterKey(subject, window);
     let counter = this.counters.get(redisKey);
     if (!counter) {
       counter = { redisKey, window, shared: 0, flushing: 0, pending: 1 };
@@ -108,7 +111,7 @@ export class RateLimiter {
    */
   countWithinLimit(subject: string): RateLimitCount | undefined {
     const now = Date.now();
-    const counter = this.counters.get(`ratelimit:${subject}:${Math.floor(now / WINDOW_MS)}`);
+    const counter = this.counters.get(counterKey(subject, Math.floor(now / WINDOW_MS)));
     if (!counter || counter.first || counter.shared + counter.flushing + counter.pending >= this.limit) return undefined;
     counter.pending++;
     return this.counted(counter, now);
