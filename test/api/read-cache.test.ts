@@ -43,7 +43,7 @@ async function apiCache(localTtlMs: number): Promise<{ cache: OrderCache; hub: O
   const config = parseConfig(apiSchema, { NODE_ENV: 'test', CACHE_TTL_SECONDS: '60', LOCAL_CACHE_TTL_MS: String(localTtlMs) });
   const hub = new OrderEventsHub(subscriber, silent);
   const cache = new OrderCache({ redis, logger: silent, config }, hub);
-  if (localTtlMs > 0) await eventually(() => hub.live, 'the order events subscription');
+  if (localTtlMs > 0) await eventually(async () => hub.live, 'the order events subscription');
   return { cache, hub, redis };
 }
 
