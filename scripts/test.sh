@@ -19,6 +19,7 @@ ensure_temporal
 ensure_postgres
 ensure_redis
 ensure_chromium
+ensure_schemathesis
 
 cleanup() {
   local rc=$?
