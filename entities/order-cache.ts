@@ -43,20 +43,35 @@ redis.call('HSET', KEYS[1], 'seq', floor)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
+type CacheRedis = Redis & {
+  orderCacheWrite(key: string, seq: number, doc: string, ttlSeconds: number): Promise<number>;
+  orderCacheFloor(key: string, seq: number | '', ttlSeconds: number): Promise<number>;
+};
+
+function withScripts(redis: Redis): CacheRedis {
+  const r = redis as CacheRedis;
+  // defineCommand sends EVALSHA, falling back to EVAL once when Redis does not know the script.
+  if (typeof r.orderCacheWrite !== 'function') {
+    redis.defineCommand('orderCacheWrite', { numberOfKeys: 1, lua: WRITE_SNAPSHOT });
+    redis.defineCommand('orderCacheFloor', { numberOfKeys: 1, lua: RAISE_FLOOR });
+  }
+  return r;
+}
+
 /** The cached snapshot's JSON, or null (nothing cached, or only a floor). */
 export function readCachedOrder(redis: Redis, orderId: string): Promise<string | null> {
   return redis.hget(orderCacheKey(orderId), 'doc');
 }
 
 /** Caches a snapshot of sequence `seq` unless something newer is known; 1 when written. */
-export function writeCachedOrder(redis: Redis, orderId: string, seq: number, doc: string, ttlSeconds: number): Promise<unknown> {
-  return redis.eval(WRITE_SNAPSHOT, 1, orderCacheKey(orderId), seq, doc, ttlSeconds);
+export function writeCachedOrder(redis: Redis, orderId: string, seq: number, doc: string, ttlSeconds: number): Promise<number> {
+  return withScripts(redis).orderCacheWrite(orderCacheKey(orderId), seq, doc, ttlSeconds);
 }
 
 /**
  * After a change: nothing older than `seq` (the change's event sequence) may be served or cached
  * any more. Without `seq`, whatever snapshot is cached now is refused.
  */
-export function invalidateCachedOrder(redis: Redis, orderId: string, seq?: number): Promise<unknown> {
-  return redis.eval(RAISE_FLOOR, 1, orderCacheKey(orderId), seq ?? '', ORDER_CACHE_FLOOR_TTL_SECONDS);
+export function invalidateCachedOrder(redis: Redis, orderId: string, seq?: number): Promise<number> {
+  return withScripts(redis).orderCacheFloor(orderCacheKey(orderId), seq ?? '', ORDER_CACHE_FLOOR_TTL_SECONDS);
 }
