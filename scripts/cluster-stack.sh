@@ -5,7 +5,7 @@
 # server's own SQL tool), the namespace and search attributes, and the Web UI server.
 
 TEMPORAL_SERVER_VERSION=v1.32.2     # go.temporal.io/server: the minor of the CLI's dev server (1.32)
-TEMPORAL_UI_SERVER_VERSION=v2.58.1  # github.com/temporalio/ui-server/v2
+TEMPORAL_UI_SERVER_VERSION=v2.56.4  # github.com/temporalio/ui-server/v2 (v2.58.x needs module versions the proxy refuses)
 KUSTOMIZE_VERSION=v5.8.3            # sigs.k8s.io/kustomize/kustomize/v5 (renders deploy/k8s in tests)
 KUBERNETES_VALIDATE_VERSION=1.37.0  # PyPI kubernetes-validate: the Kubernetes schemas, offline
 GO_TOOLCHAIN=go1.27.3               # these modules need Go >= 1.26.10; `go` fetches this toolchain
@@ -99,21 +99,21 @@ cluster_ports() { # frontend-port
 # PostgreSQL databases `temporal` and `temporal_visibility` (role `temporal`) beside ordersaga's,
 # created and brought to the server's schema version with its SQL tool. update-schema runs every
 # time: after a server upgrade it applies the new versions (docs/deploy.md).
-cluster_schemas() { # pg-port
+cluster_schemas() { # pg-port log-file
   local port=$1
   local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAX)
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='temporal'")" != 1 ]; then
     "${psql[@]}" -c "create role temporal login createdb password 'temporal'" >/dev/null
   fi
-  local sql=("$TEMPORAL_SQL_TOOL" --plugin postgres12 --ep 127.0.0.1 -p "$port" -u temporal --pw temporal --quiet)
-  local db schema
+  local sql=("$TEMPORAL_SQL_TOOL" --plugin postgres12 --ep 127.0.0.1 -p "$port" -u temporal --pw temporal)
+  local db schema log=$2
   for db in temporal temporal_visibility; do
     schema=postgresql/v12/$([ $db = temporal ] && echo temporal || echo visibility)
     if [ "$("${psql[@]}" -c "select 1 from pg_database where datname='$db'")" != 1 ]; then
-      "${sql[@]}" --db "$db" create-database >/dev/null || die "creating the database $db failed"
-      "${sql[@]}" --db "$db" setup-schema -v 0.0 >/dev/null || die "setting up the schema of $db failed"
+      "${sql[@]}" --db "$db" create-database >>"$log" 2>&1 || die "creating the database $db failed (see $log)"
+      "${sql[@]}" --db "$db" setup-schema -v 0.0 >>"$log" 2>&1 || die "setting up the schema of $db failed (see $log)"
     fi
-    "${sql[@]}" --db "$db" update-schema --schema-name "$schema" >/dev/null || die "updating the schema of $db failed"
+    "${sql[@]}" --db "$db" update-schema --schema-name "$schema" >>"$log" 2>&1 || die "updating the schema of $db failed (see $log)"
   done
 }
 
@@ -209,7 +209,7 @@ cluster_temporal_start() { # dir pg-port frontend-port
     "$CLUSTER_FRONTEND_HTTP_PORT" "$CLUSTER_METRICS_PORT"; do
     require_free_port "$p" "the Temporal server (frontend port $CLUSTER_FRONTEND_PORT and the ten above it)" TEMPORAL_PORT
   done
-  cluster_schemas "$pg"
+  cluster_schemas "$pg" "$dir/schema.log"
   cluster_config "$dir" "$pg"
   spawn temporal "$dir/temporal.log" "$TEMPORAL_SERVER_BIN" --config-file "$dir/config.yaml" --allow-no-auth start
   wait_for Temporal 120 "$TEMPORAL_CLI" operator cluster health --address "127.0.0.1:$CLUSTER_FRONTEND_PORT" \
@@ -217,18 +217,26 @@ cluster_temporal_start() { # dir pg-port frontend-port
 }
 
 # The namespace and the operators' search attributes, once; the server keeps them in PostgreSQL.
+# Each service learns of a new namespace, and of its search attributes (with SQL visibility they
+# belong to the namespace), from its namespace cache, refreshed every 2 s: hence the waits.
 cluster_namespace() { # frontend-port
-  local cli=("$TEMPORAL_CLI" operator --address "127.0.0.1:$1")
+  local address="127.0.0.1:$1"
+  local cli=("$TEMPORAL_CLI" operator --address "$address")
   if ! "${cli[@]}" namespace describe --namespace "$CLUSTER_NAMESPACE" >/dev/null 2>&1; then
     "${cli[@]}" namespace create --namespace "$CLUSTER_NAMESPACE" --retention 72h >/dev/null \
       || die "creating the namespace $CLUSTER_NAMESPACE failed"
   fi
-  local listed; listed=$("${cli[@]}" search-attribute list --namespace "$CLUSTER_NAMESPACE" 2>/dev/null || true)
-  if ! grep -q OrderTotal <<<"$listed"; then
-    "${cli[@]}" search-attribute create --namespace "$CLUSTER_NAMESPACE" \
-      --name OrderStatus --type Keyword --name CustomerId --type Keyword --name OrderTotal --type Int >/dev/null \
-      || die "registering the search attributes failed"
-  fi
+  wait_for "search attributes" 60 cluster_search_attributes "$address" || die "registering the search attributes failed"
+  wait_for "search attributes in use" 60 "$TEMPORAL_CLI" workflow list --address "$address" --namespace "$CLUSTER_NAMESPACE" \
+    --query "OrderStatus = 'PENDING' AND CustomerId = '' AND OrderTotal > 0" --limit 1 \
+    || die "the server does not know the search attributes yet"
+}
+
+cluster_search_attributes() { # address
+  local cli=("$TEMPORAL_CLI" operator --address "$1")
+  "${cli[@]}" search-attribute list --namespace "$CLUSTER_NAMESPACE" | grep -q OrderTotal && return 0
+  "${cli[@]}" search-attribute create --namespace "$CLUSTER_NAMESPACE" \
+    --name OrderStatus --type Keyword --name CustomerId --type Keyword --name OrderTotal --type Int
 }
 
 # The Web UI server, with the codec endpoint like the dev server's UI (--ui-codec-endpoint), and
