@@ -21,7 +21,7 @@ BASE=${TEST_CLUSTER_PORT_BASE:-19000}
 PG_PORT=$((BASE + 433))
 REDIS_PORT=$((BASE + 380))
 TEMPORAL_PORT=$((BASE + 233))
-SUITES=(test/workflows test/api test/migration --testPathIgnorePatterns 'order-parking-timeouts')
+SUITES=(test/workflows test/api test/migration)
 
 started=$SECONDS
 ensure_node_modules
@@ -57,7 +57,8 @@ cd "$ROOT"
 step "tests against the cluster"
 [ $# -gt 0 ] && SUITES=("$@")
 status=0
-npx jest --ci --selectProjects integration "${SUITES[@]}" || status=1
+# Array options take `=`: jest would read the paths after them as more of their values.
+npx jest --selectProjects=integration --testPathIgnorePatterns=order-parking-timeouts --ci "${SUITES[@]}" || status=1
 say "    test-cluster took $((SECONDS - started)) s"
 if [ $status -ne 0 ]; then echo "dev test-cluster: FAILED" >&2; exit 1; fi
 echo "dev test-cluster: all checks passed"
