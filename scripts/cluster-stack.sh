@@ -6,7 +6,7 @@
 
 TEMPORAL_SERVER_VERSION=v1.32.2     # go.temporal.io/server: the minor of the CLI's dev server (1.32)
 TEMPORAL_UI_SERVER_VERSION=v2.56.4  # github.com/temporalio/ui-server/v2 (v2.58.x needs module versions the proxy refuses)
-KUSTOMIZE_VERSION=v5.8.3            # sigs.k8s.io/kustomize/kustomize/v5 (renders deploy/k8s in tests)
+KUSTOMIZE_VERSION=v5.8.2            # sigs.k8s.io/kustomize/kustomize/v5 (renders deploy/k8s in tests; v5.8.3 needs a module version the proxy refuses)
 KUBERNETES_VALIDATE_VERSION=1.37.0  # PyPI kubernetes-validate: the Kubernetes schemas, offline
 GO_TOOLCHAIN=go1.27.3               # these modules need Go >= 1.26.10; `go` fetches this toolchain
 CLUSTER_HISTORY_SHARDS=8            # fixed when the cluster's database is created
