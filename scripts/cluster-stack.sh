@@ -40,7 +40,7 @@ go_tool() { # name package@version [package@version...] (one module, one version
     while kill -0 "$pid" 2>/dev/null; do
       sleep 1
       if [ $SECONDS -ge $next ]; then
-        say "    $name: $(grep -c . "$log") packages compiled, $((SECONDS - started)) s"
+        say "    $name: $(grep -vc '^go: ' "$log") packages compiled, $((SECONDS - started)) s"
         next=$((SECONDS + 20))
       fi
     done
