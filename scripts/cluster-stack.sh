@@ -101,7 +101,8 @@ cluster_ports() { # frontend-port
 # time: after a server upgrade it applies the new versions (docs/deploy.md).
 cluster_schemas() { # pg-port log-file
   local port=$1
-  local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAX)
+  # As ordersaga's role (a superuser pg_start creates), whoever owns the PostgreSQL cluster.
+  local psql=("$PG_BIN/psql" "postgres://ordersaga:ordersaga@127.0.0.1:$port/ordersaga" -qtAX)
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='temporal'")" != 1 ]; then
     "${psql[@]}" -c "create role temporal login createdb password 'temporal'" >/dev/null
   fi
