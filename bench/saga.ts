@@ -14,8 +14,9 @@
 //
 // `--temporal-server` picks the Temporal server: `file` (default) starts a dev server of the run's
 // own with a SQLite file, as `./dev up` starts it (the same shell function, without the UI);
-// `memory` the same without the file (in-memory SQLite); `external` uses TEMPORAL_ADDRESS. The worker's pollers can be varied with
-// `--workflow-polls`, `--activity-polls` and `--sticky-ratio` (0: the worker's defaults).
+// `memory` the same without the file (in-memory SQLite); `external` uses TEMPORAL_ADDRESS. The
+// worker's pollers can be varied with `--workflow-polls`, `--activity-polls` and `--sticky-ratio`
+// (0: the worker's defaults).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
