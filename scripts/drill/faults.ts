@@ -2,7 +2,7 @@
 // database file), stop Redis or PostgreSQL for a while. Services go away and come back through
 // scripts/service.sh, the stack's own functions. Each fault's window is recorded for the
 // invariant on 503 answers.
-import { service } from '../lib/services';
+import { type ServiceName, service } from '../lib/services';
 import type { DrillProcess } from './processes';
 import type { Fault } from './profile';
 import { type DrillLog, sleep } from './tools';
@@ -49,24 +49,23 @@ export class FaultInjector {
         back('temporal', 'Temporal back');
         return;
       }
-      case 'stop-redis': {
-        this.log.note(`stopping Redis for ${fault.downMs / 1000} s`);
-        await service('stop', 'redis');
-        await sleep(fault.downMs);
-        await service('start', 'redis');
-        this.figures.redisStops++;
-        back('redis', 'Redis back');
-        return;
-      }
-      case 'stop-postgres': {
-        this.log.note(`stopping PostgreSQL for ${fault.downMs / 1000} s`);
-        await service('stop', 'pg');
-        await sleep(fault.downMs);
-        await service('start', 'pg');
-        this.figures.postgresStops++;
-        back('postgres', 'PostgreSQL back');
-        return;
-      }
+      case 'stop-redis':
+        return this.outage({ kind: 'redis', service: 'redis', label: 'Redis', counter: 'redisStops' }, fault.downMs, back);
+      case 'stop-postgres':
+        return this.outage({ kind: 'postgres', service: 'pg', label: 'PostgreSQL', counter: 'postgresStops' }, fault.downMs, back);
     }
+  }
+
+  private async outage(
+    what: { kind: FaultWindow['kind']; service: ServiceName; label: string; counter: 'redisStops' | 'postgresStops' },
+    downMs: number,
+    back: (kind: FaultWindow['kind'], what: string) => void,
+  ): Promise<void> {
+    this.log.note(`stopping ${what.label} for ${downMs / 1000} s`);
+    await service('stop', what.service);
+    await sleep(downMs);
+    await service('start', what.service);
+    this.figures[what.counter]++;
+    back(what.kind, `${what.label} back`);
   }
 }
