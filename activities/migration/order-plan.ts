@@ -10,7 +10,7 @@ import type { Tier } from '../../domain/pricing';
 import type { OrderProjection } from './order-transform';
 import type { QuarantineEntry } from './quarantine';
 
-export const EVENT_SOURCE = 'legacy-migration';
+const EVENT_SOURCE = 'legacy-migration';
 
 const STATUS_EVENT: Partial<Record<OrderStatus, OrderEventType>> = {
   SHIPPED: 'order.shipped',
