@@ -93,6 +93,8 @@ export const apiSchema = baseSchema.extend({
 
 export const workerSchema = baseSchema.extend({
   METRICS_PORT: port.default(9465),
+  /** Serves /health/live and /health/ready (Kubernetes probes) on this port; unset: no health server. */
+  HEALTH_PORT: port.optional(),
   /** Comma-separated task queues this process serves: orders, migration. */
   WORKER_TASK_QUEUES: z.string().default('orders,migration'),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),

@@ -1,7 +1,7 @@
 // The worker process: validated settings, connections, the order and migration workers (from the
 // prebuilt workflow bundle when there is one), the legacy migration's Schedule, the carrier
-// simulator's dispatcher, Temporal's Prometheus metrics on METRICS_PORT, and a graceful stop that
-// lets in-flight tasks finish.
+// simulator's dispatcher, Temporal's Prometheus metrics on METRICS_PORT, the health endpoints on
+// HEALTH_PORT (when set), and a graceful stop that lets in-flight tasks finish.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { createDataConverter } from '../runtime/data-converter';
 import { createLogger } from '../runtime/logger';
 import { onShutdown } from '../runtime/shutdown';
 import { createMigrationWorker, ensureMigrationSchedule } from './migration-worker';
+import { serveWorkerHealth } from './health';
 import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
 
 const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
@@ -119,6 +120,7 @@ async function main() {
 
   // SIGTERM: stop taking work, let in-flight tasks finish (run() resolves), then close.
   const running = Promise.all(workers.map((w) => w.run()));
+  const health = config.HEALTH_PORT === undefined ? undefined : await serveWorkerHealth({ port: config.HEALTH_PORT, workers, dataSource });
   onShutdown(logger, [
     { name: 'carrier dispatcher', run: stopDispatcher },
     {
@@ -132,6 +134,7 @@ async function main() {
     {
       name: 'connections',
       run: async () => {
+        health?.close();
         await clientConnection.close();
         await connection.close();
         redis.disconnect();
@@ -139,7 +142,7 @@ async function main() {
       },
     },
   ], config.SHUTDOWN_GRACE_MS + 5000);
-  logger.info({ taskQueues: [...queues], metricsPort: config.METRICS_PORT, bundle: 'workflowBundle' in bundle }, 'worker started');
+  logger.info({ taskQueues: [...queues], metricsPort: config.METRICS_PORT, healthPort: config.HEALTH_PORT, bundle: 'workflowBundle' in bundle }, 'worker started');
   await running;
 }
 

@@ -8,8 +8,9 @@ import type { DataConverter, Duration } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { type AdoptOrders, createMigrationActivities, startOrderWorkflows } from '../activities/migration';
+import { type AdoptOrders, createMigrationActivities } from '../activities/migration';
 import { MIGRATION_TASK_QUEUE } from '../domain/ids';
+import { startOrderWorkflows } from './adopt-legacy-orders';
 
 export * from './migration-schedule';
 
@@ -28,7 +29,7 @@ export interface MigrationWorkerOptions {
    */
   client?: Client;
   orderTaskQueue?: string;
-  /** Replaces the client-based adoption hook (activities/migration/adopt-legacy-orders.ts). */
+  /** Replaces the client-based adoption hook (./adopt-legacy-orders.ts). */
   adoptOrders?: AdoptOrders;
   /** A prebuilt bundle (production). Without it the workflows are bundled from `workflowsPath` at start. */
   workflowBundle?: WorkflowBundleOption;

@@ -88,8 +88,9 @@ export function createMigrationActivities(deps: MigrationActivitiesDeps): Migrat
   };
 }
 
-export type { AdoptOrders, AwaitingAdoption, AdoptionResult } from './adopt-legacy-orders';
-export { adoptionInputs, listOrdersAwaitingAdoption, markOrdersAdopted, startOrderWorkflows } from './adopt-legacy-orders';
+export type { AdoptOrders, AdoptionInput, AwaitingAdoption, AdoptionResult } from './adopt-legacy-orders';
+export { adoptionInputs, listOrdersAwaitingAdoption, markOrdersAdopted } from './adopt-legacy-orders';
 export { legacyCustomerId, legacyOrderId, LEGACY_CUSTOMER_NAMESPACE, LEGACY_ORDER_NAMESPACE } from './legacy-ids';
-export { LEGACY_STATUS, LEGACY_WITHOUT_PAYMENT_REASON } from './migrate-orders';
+export { LEGACY_STATUS } from './order-transform';
+export { LEGACY_WITHOUT_PAYMENT_REASON } from '../../domain/order-status';
 export * from './contract';

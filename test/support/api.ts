@@ -84,12 +84,13 @@ export interface ApiHarness {
   /** Every response checked so far, for the "all responses matched" assertion. */
   checked: number;
   /**
-   * Holds the named activity of one order at its start until the returned release is called, so
-   * a test can act while the saga is at a known step (the activity itself then runs for real).
-   * A held local activity (PostgreSQL work, see workflows/order.ts) holds its whole workflow
-   * task: no update or signal reaches the order until it is released.
+   * Holds the named activity of one order at its start until `release` is called, so a test can
+   * act while the saga is at a known step (the activity itself then runs for real); `reached`
+   * resolves when the activity was called and is being held. A held local activity (PostgreSQL
+   * work, see workflows/order.ts) holds its whole workflow task: no update or signal reaches the
+   * order until it is released.
    */
-  hold(activity: keyof OrderActivities, orderId: string): () => void;
+  hold(activity: keyof OrderActivities, orderId: string): { reached: Promise<void>; release: () => void };
   /**
    * Makes the named activity of one order fail for good (non-retryable, not a business failure),
    * as an outage that outlasted its retries does, until the returned function is called: the
@@ -142,7 +143,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const deps: ApiDeps = { config, logger: silent, dataSource, redis, redisSubscriber, temporal: options.temporalClient ?? env.client, metrics: new Registry() };
   const app = createApp(deps);
 
-  const holds = new Map<string, { promise: Promise<void>; release: () => void }>();
+  const holds = new Map<string, { promise: Promise<void>; release: () => void; reached: () => void }>();
   const failures = new Set<string>();
   let worker: RunningWorker | undefined;
   let activities: OrderActivities | undefined;
@@ -160,7 +161,11 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
         name,
         async (input: { orderId?: string; order?: { orderId: string } }) => {
           const orderId = input.orderId ?? input.order?.orderId;
-          await holds.get(`${name}:${orderId}`)?.promise;
+          const hold = holds.get(`${name}:${orderId}`);
+          if (hold) {
+            hold.reached();
+            await hold.promise;
+          }
           if (failures.has(`${name}:${orderId}`)) throw ApplicationFailure.nonRetryable(`${name} is down (test)`, 'TestOutage');
           return (fn as (i: unknown) => Promise<unknown>)(input);
         },
@@ -192,12 +197,18 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       if (!worker) worker = await startOrderWorker({ env, taskQueue, activities: activities! });
     },
     hold(activity, orderId) {
+      const key = `${activity}:${orderId}`;
       let release!: () => void;
+      let reached!: () => void;
       const promise = new Promise<void>((resolve) => (release = resolve));
-      holds.set(`${activity}:${orderId}`, { promise, release });
-      return () => {
-        release();
-        holds.delete(`${activity}:${orderId}`);
+      const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+      holds.set(key, { promise, release, reached });
+      return {
+        reached: reachedPromise,
+        release: () => {
+          release();
+          holds.delete(key);
+        },
       };
     },
     fail(activity, orderId) {
