@@ -3,7 +3,6 @@
 // The API reads a target schema of this file's own (the migration bed's), where a real migration
 // worker migrates a small generated legacy schema. Every response is checked against /openapi.json.
 import { randomUUID } from 'node:crypto';
-import { ensureMigrationSchedule } from '../../workers/migration-worker';
 import { MigrationTestBed } from '../migration/migration-bed';
 import { type ApiHarness, startApi } from '../support/api';
 
@@ -42,13 +41,7 @@ it('answers 503 with Retry-After while the Schedule does not exist', async () =>
 });
 
 it('triggers a run (202), refuses a second while it runs (409), and serves the run as it progresses', async () => {
-  await ensureMigrationSchedule(bed.env.client, {
-    scheduleId,
-    intervalSeconds: 3600,
-    pausedOnCreate: true,
-    taskQueue: bed.taskQueue,
-    workflowInput: { sourceSchema: bed.sourceSchema, batchSize: 50 },
-  });
+  await bed.ensureSchedule(scheduleId);
 
   const triggered = await api.call('POST', '/v1/migration-runs');
   expect(triggered.status).toBe(202);

@@ -13,7 +13,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ensureMigrationSchedule } from '../../workers/migration-worker';
 import { MigrationTestBed } from '../migration/migration-bed';
 import { type ApiHarness, startApi } from '../support/api';
 import { createProduct } from '../support/db';
@@ -31,13 +30,7 @@ let server: Server;
 beforeAll(async () => {
   await bed.start({ orders: 20, seed: 3 });
   await bed.startWorker();
-  await ensureMigrationSchedule(bed.env.client, {
-    scheduleId,
-    intervalSeconds: 3600,
-    pausedOnCreate: true,
-    taskQueue: bed.taskQueue,
-    workflowInput: { sourceSchema: bed.sourceSchema, batchSize: 50 },
-  });
+  await bed.ensureSchedule(scheduleId);
   api = await startApi({
     dataSource: bed.dataSource,
     temporalEnv: bed.env,
