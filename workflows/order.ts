@@ -75,8 +75,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
 class OrderSaga {
   private readonly orderId: string;
+  /** What the query and every update answer (`visible` keeps search attributes and details in step with it). */
   private readonly state: OrderState;
   private readonly visible: OrderVisibility;
+  // The workflow's own state: what it has done, and where a cancel stands.
   private readonly progress: Progress = { stage: 'placing', paymentAuthorized: false, shippedRecorded: false };
   private cancellation: Cancellation = { state: 'none' };
 
@@ -192,25 +194,27 @@ class OrderSaga {
 
   /** The steps until the goods leave: each one's undo is registered before it runs. */
   private async untilShipped(): Promise<void> {
+    const { steps } = this;
     const from = this.input.adoption?.from;
     if (from === 'SHIPPED') return;
     if (from === 'NEEDS_ATTENTION') return this.parking.parkForGood('legacy adoption', LEGACY_WITHOUT_PAYMENT_REASON, 'PENDING');
     if (from === undefined) {
-      await this.step(this.steps.reserveInventory);
-      await this.step(this.steps.issueInvoice);
-      await this.step(this.steps.authorizePayment);
+      await this.step(steps.reserveInventory);
+      await this.step(steps.issueInvoice);
+      await this.step(steps.authorizePayment);
       this.visible.moveTo('PROCESSING');
     }
-    await this.step(this.steps.bookShipment);
-    await this.step(this.steps.awaitPickup);
+    await this.step(steps.bookShipment);
+    await this.step(steps.awaitPickup);
   }
 
   /** Past the point of no return: nothing is undone any more, failures only park. */
   private async afterShipment(): Promise<void> {
+    const { steps } = this;
     this.compensations.discard();
     if (!this.progress.shippedRecorded) await this.recordShipped();
-    await this.step(this.steps.capturePayment);
-    await this.step(this.steps.awaitDelivery);
+    await this.step(steps.capturePayment);
+    await this.step(steps.awaitDelivery);
     this.visible.moveTo('DELIVERED');
     await this.record({ type: 'order.delivered', dedupeKey: 'delivered', status: 'DELIVERED', statusReason: null });
   }
