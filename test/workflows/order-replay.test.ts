@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CreateOrderInput } from '../../domain';
 import { Worker } from '@temporalio/worker';
 import { FAST_PROVIDER_RETRY, SagaTestBed, type OrderHandle, historyFromJson, historyToJson, orderInput, orderWorkflowBundle, stateEventually } from '../support/temporal';
 import {
@@ -51,6 +52,22 @@ async function deliver(handle: OrderHandle, orderId: string, on: SagaTestBed = b
   await on.carrierReports(orderId, 'shipped');
   await on.carrierReports(orderId, 'delivered');
   await handle.result();
+}
+
+/** An order placed and booked, waiting for the carrier to pick it up. */
+async function awaitingPickupOrder(options?: { providerRetry: typeof FAST_PROVIDER_RETRY }): Promise<{ order: CreateOrderInput; handle: OrderHandle }> {
+  const { order } = await bed.simpleOrder();
+  const { handle } = await bed.place(order, options ? { options } : {});
+  await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+  return { order, handle };
+}
+
+/** An order on the slow providers, once it waits for `waitingFor` (a provider call under way). */
+async function slowOrderWhile(waitingFor: string): Promise<OrderHandle> {
+  const { order } = await slow.simpleOrder();
+  const { handle } = await slow.place(order);
+  await stateEventually(handle, (s) => s.waitingFor === waitingFor, waitingFor);
+  return handle;
 }
 
 /** Runs `fn` with the provider down (the order parks once its retries run out). */
@@ -110,17 +127,13 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     return handle;
   },
   async 'cancelled-awaiting-pickup'() {
-    const { order } = await bed.simpleOrder();
-    const { handle } = await bed.place(order);
-    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    const { handle } = await awaitingPickupOrder();
     await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] });
     await handle.result();
     return handle;
   },
   async 'cancelled-twice-at-once'() {
-    const { order } = await bed.simpleOrder();
-    const { handle } = await bed.place(order);
-    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    const { handle } = await awaitingPickupOrder();
     await Promise.all([
       handle.executeUpdate(cancelUpdate, { args: [{ reason: 'first' }] }),
       handle.executeUpdate(setStatusUpdate, { args: [{ status: 'CANCELLED', reason: 'second' }] }),
@@ -129,33 +142,25 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     return handle;
   },
   async 'cancelled-by-temporal-request'() {
-    const { order } = await bed.simpleOrder();
-    const { handle } = await bed.place(order);
-    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    const { handle } = await awaitingPickupOrder();
     await handle.cancel();
     await handle.result();
     return handle;
   },
   async 'cancelled-while-authorizing'() {
-    const { order } = await slow.simpleOrder();
-    const { handle } = await slow.place(order);
-    await stateEventually(handle, (s) => s.waitingFor === 'authorizing the payment', 'the authorization to run');
+    const handle = await slowOrderWhile('authorizing the payment');
     await handle.executeUpdate(cancelUpdate, { args: [{}] });
     await handle.result();
     return handle;
   },
   async 'cancelled-by-temporal-request-while-booking'() {
-    const { order } = await slow.simpleOrder();
-    const { handle } = await slow.place(order);
-    await stateEventually(handle, (s) => s.waitingFor === 'booking the shipment with the carrier', 'the booking to run');
+    const handle = await slowOrderWhile('booking the shipment with the carrier');
     await handle.cancel();
     await handle.result();
     return handle;
   },
   async 'cancel-refused-parcel-left-delivered'() {
-    const { order } = await bed.simpleOrder();
-    const { handle } = await bed.place(order);
-    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    const { order, handle } = await awaitingPickupOrder();
     // The carrier scanned the parcel; its "shipped" report has not reached the order yet.
     await bed.dataSource.query(`UPDATE sim_carrier_shipments SET status = 'SHIPPED', shipped_at = now() WHERE order_id = $1`, [order.orderId]);
     await handle.executeUpdate(cancelUpdate, { args: [{}] }).catch(() => undefined); // refused: the goods left
@@ -194,9 +199,7 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     });
   },
   async 'carrier-exception-retried-delivered'() {
-    const { order } = await bed.simpleOrder();
-    const { handle } = await bed.place(order);
-    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    const { order, handle } = await awaitingPickupOrder();
     await handle.signal(carrierEventSignal, { kind: 'exception', detail: 'address not found' });
     await stateEventually(handle, parked, 'the order to be parked');
     await handle.signal(retrySignal, { operator: 'ops', note: 'address confirmed' });
@@ -204,9 +207,7 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     return handle;
   },
   async 'capture-parked-after-shipped-retried-delivered'() {
-    const { order } = await bed.simpleOrder();
-    const { handle } = await bed.place(order, { options: { providerRetry: FAST_PROVIDER_RETRY } });
-    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    const { order, handle } = await awaitingPickupOrder({ providerRetry: FAST_PROVIDER_RETRY });
     await whileDown('payment', async () => {
       await bed.carrierReports(order.orderId, 'shipped');
       await stateEventually(handle, parked, 'the capture to park the order');
@@ -245,18 +246,14 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     });
   },
   async 'shipped-by-operator-delivered'() {
-    const { order } = await bed.simpleOrder();
-    const { handle } = await bed.place(order);
-    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    const { handle } = await awaitingPickupOrder();
     await handle.executeUpdate(setStatusUpdate, { args: [{ status: 'SHIPPED', trackingNumber: '1Z999' }] });
     await handle.executeUpdate(setStatusUpdate, { args: [{ status: 'DELIVERED' }] });
     await handle.result();
     return handle;
   },
   async 'carrier-reports-during-booking-delivered'() {
-    const { order } = await slow.simpleOrder();
-    const { handle } = await slow.place(order);
-    await stateEventually(handle, (s) => s.waitingFor === 'booking the shipment with the carrier', 'the booking to run');
+    const handle = await slowOrderWhile('booking the shipment with the carrier');
     await handle.signal(carrierEventSignal, { kind: 'shipped' });
     await handle.signal(carrierEventSignal, { kind: 'delivered' });
     await handle.result();
