@@ -59,7 +59,7 @@ export interface StatusRequest {
   trackingNumber?: string;
 }
 
-export const ACCEPT = 'accept';
+const ACCEPT = 'accept';
 export type Guard<Request> = (view: OrderView, request: Request) => typeof ACCEPT | void;
 
 /** Asks each guard in turn; the first to refuse throws, the first to accept ends the check. */

@@ -3,9 +3,9 @@
 // operator retries (the step runs again) or cancels it. Nobody acting escalates it, and later
 // cancels it, undoing its steps, unless the goods have left.
 import { CancelledFailure, condition, log, metricMeter } from '@temporalio/workflow';
+import type { RecordOrderEventInput } from '../activities/contract';
 import { type OrderStatus, isCancellable } from '../domain';
 import type { OrderVisibility } from './order-visibility';
-import type { RecordOrderEventInput } from '../activities/contract';
 
 type ParkableStatus = Extract<OrderStatus, 'PENDING' | 'PROCESSING' | 'SHIPPED'>;
 type RetryRequest = { operator?: string; note?: string };
