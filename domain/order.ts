@@ -40,6 +40,8 @@ export interface CreateOrderInput {
   shippingAddress: ShippingAddress;
   payment: PaymentInput;
   requestId?: string;
+  /** The storefront of the client that placed it (absent from orders placed before storefronts). */
+  storefront?: string;
 }
 
 export const MAX_LINES = 100;

@@ -99,6 +99,7 @@ async function main() {
       dataSource,
       namespace: config.TEMPORAL_NAMESPACE,
       logger,
+      storefront: config.LEGACY_STOREFRONT,
       // Adopted legacy orders get their order workflows through this client (same codec as the worker).
       client,
       ...bundle,

@@ -1,7 +1,8 @@
 // Customers: tier, country and e-mail as they are (trimmed); a deleted customer is migrated
 // inactive (its orders need it) and noted in the quarantine; a duplicate account (same e-mail
 // ignoring case as a customer with a lower cust_id) is not migrated: it is quarantined as merged
-// into the original, and its orders are migrated onto the original customer.
+// into the original, and its orders are migrated onto the original customer. Customers belong to
+// the legacy storefront (ctx.storefront), where e-mails are unique; a row keeps its storefront.
 import type { Tier } from '../../domain/pricing';
 import { type BatchContext, type PhaseOutcome, START_MODIFIED_DT, TIMESTAMP_TEXT, cleanText, emptyCounts } from './batch';
 import type { Watermark } from './contract';
@@ -42,8 +43,8 @@ export async function migrateCustomers(ctx: BatchContext, after: Watermark | nul
   );
   const originalOf = new Map(originals.map((o) => [o.email_key, o.original]));
   const owners: { email_key: string; id: string }[] = await ctx.manager.query(
-    'SELECT lower(email) AS email_key, id FROM customers WHERE lower(email) = ANY ($1::text[])',
-    [emailKeys],
+    'SELECT lower(email) AS email_key, id FROM customers WHERE storefront = $2 AND lower(email) = ANY ($1::text[])',
+    [emailKeys, ctx.storefront],
   );
   const ownerOf = new Map(owners.map((o) => [o.email_key, o.id]));
 
@@ -84,8 +85,8 @@ export async function migrateCustomers(ctx: BatchContext, after: Watermark | nul
 
   if (valid.length > 0) {
     const written: { inserted: boolean }[] = await ctx.manager.query(
-      `INSERT INTO customers (id, name, email, tier, country, active, legacy_cust_id)
-       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::char(1)[], $5::char(2)[], $6::boolean[], $7::int[])
+      `INSERT INTO customers (id, name, email, tier, country, active, legacy_cust_id, storefront)
+       SELECT *, $8::varchar FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::char(1)[], $5::char(2)[], $6::boolean[], $7::int[])
        ON CONFLICT (id) DO UPDATE
           SET name = excluded.name, email = excluded.email, tier = excluded.tier, country = excluded.country,
               active = excluded.active, legacy_cust_id = excluded.legacy_cust_id, updated_at = now()
@@ -100,6 +101,7 @@ export async function migrateCustomers(ctx: BatchContext, after: Watermark | nul
         valid.map((c) => c.country),
         valid.map((c) => c.active),
         valid.map((c) => c.custId),
+        ctx.storefront,
       ],
     );
     counts.inserted = written.filter((w) => w.inserted).length;

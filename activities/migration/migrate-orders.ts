@@ -9,6 +9,7 @@
 // reached (at modified_dt); a later change of the legacy order appends `order.updated` (and the
 // new status' event). An order that cannot be migrated is quarantined with every reason that
 // applies (its bad lines each under their own key), and whatever was migrated before stays.
+// Orders belong to the legacy storefront (ctx.storefront); a migrated order keeps its storefront.
 import { type OrderEventType } from '../../domain/events';
 import { unitPriceFromDecimal } from '../../domain/money';
 import { COUNTRY_CODES, type OrderLine, type ShippingAddress } from '../../domain/order';
@@ -382,9 +383,9 @@ export async function migrateOrders(ctx: BatchContext, after: Watermark | null):
   const eventCount = (id: string) => events.filter((e) => e.orderId === id).length;
   if (inserts.length > 0) {
     await ctx.manager.query(
-      `INSERT INTO orders (id, status, status_reason, parked_from, customer_id, customer_tier, currency, shipping_address,
+      `INSERT INTO orders (id, storefront, status, status_reason, parked_from, customer_id, customer_tier, currency, shipping_address,
                            subtotal, discount, shipping, tax, total, legacy_order_no, event_seq, created_at, updated_at)
-       SELECT o.id, o.status, o.status_reason, o.parked_from, o.customer_id, o.customer_tier, 'USD', o.shipping_address,
+       SELECT o.id, $17::varchar, o.status, o.status_reason, o.parked_from, o.customer_id, o.customer_tier, 'USD', o.shipping_address,
               o.subtotal, o.discount, o.shipping, o.tax, o.total, o.legacy_order_no, o.event_seq,
               o.order_dt AT TIME ZONE 'UTC', o.modified_dt AT TIME ZONE 'UTC'
          FROM unnest($1::uuid[], $2::varchar[], $3::text[], $4::varchar[], $5::uuid[], $6::char(1)[], $7::jsonb[],
@@ -408,6 +409,7 @@ export async function migrateOrders(ctx: BatchContext, after: Watermark | null):
         inserts.map((p) => eventCount(p.id)),
         inserts.map((p) => p.orderDt),
         inserts.map((p) => p.modifiedDt),
+        ctx.storefront,
       ],
     );
   }

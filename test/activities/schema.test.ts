@@ -18,10 +18,14 @@ describe('the schema', () => {
     );
   });
 
-  it('keeps customer emails unique whatever their case', async () => {
-    await db.dataSource.query(`INSERT INTO customers (name, email) VALUES ('A', 'Ada@Example.test')`);
+  it('keeps customer emails unique per storefront whatever their case', async () => {
+    await db.dataSource.query(`INSERT INTO customers (storefront, name, email) VALUES ('shop-a', 'A', 'Ada@Example.test')`);
 
-    await expect(db.dataSource.query(`INSERT INTO customers (name, email) VALUES ('B', 'ada@example.TEST')`)).rejects.toThrow(/customers_email_lower_key/);
+    await expect(db.dataSource.query(`INSERT INTO customers (storefront, name, email) VALUES ('shop-a', 'B', 'ada@example.TEST')`)).rejects.toThrow(
+      /customers_storefront_email_lower_key/,
+    );
+    // Another shop's customer may have the same address: storefronts do not see each other.
+    await db.dataSource.query(`INSERT INTO customers (storefront, name, email) VALUES ('shop-b', 'B', 'ada@example.TEST')`);
   });
 
   it('moves stock only through the ledger, never below what is reserved, and applies a movement once per dedupe key', async () => {
