@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, type LogLevel, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { createOrderActivities } from '../activities';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
@@ -19,8 +19,7 @@ import { createLogger } from '../runtime/logger';
 import { onShutdown } from '../runtime/shutdown';
 import { createMigrationWorker, ensureMigrationSchedule } from './migration-worker';
 import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
-
-const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+import { temporalLoggerFor } from './temporal-logger';
 
 async function main() {
   const config = loadConfig(workerSchema);
@@ -28,10 +27,7 @@ async function main() {
 
   // The SDK's own logs go through pino too, so every line of the process is JSON.
   Runtime.install({
-    logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[config.LOG_LEVEL] ?? 'INFO', ({ level, message, meta }) => {
-      const method = level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'info';
-      logger[method]({ ...meta, source: 'temporal' }, message);
-    }),
+    logger: temporalLoggerFor(logger),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.METRICS_PORT}` } } },
   });
 

@@ -2,9 +2,10 @@
 // workflow's current cause (./request-cause.ts) and pass it on.
 //
 // The cause is the last inbound call's: the start, an accepted update or a signal. A call without
-// the header (the carrier dispatcher's signals, the migration's starts, an operator in the
-// Temporal UI) makes the system the cause. A timer that fires makes it the system too: what
-// happens after time passed (escalation, auto-cancel) nobody asked for. Every activity and local
+// the header (the carrier dispatcher's signals, the migration's starts, an operator's signal from
+// the Temporal UI) makes the system the cause. So does an activation that brings a fired timer
+// (what happens after time passed, the escalation and the auto-cancel, nobody asked for) or a
+// cancellation request (the UI's Cancel button), before its jobs run. Every activity and local
 // activity scheduled carries the cause of the moment it was scheduled, so the steps a POST sets
 // off (reserve, invoice, authorize) carry the POST's, and the compensations a cancel sets off
 // carry the cancel's. A local activity retried after a backoff timer keeps the cause of its first
@@ -47,18 +48,16 @@ export const interceptors = (): WorkflowInterceptors => {
           firstAttemptCause.set(input.args, cause);
           return next({ ...input, headers: { ...input.headers, ...requestCauseHeaders(cause) } });
         },
-        startTimer(input, next) {
-          // The caller gets the timer's own promise (no extra tick, so replays see the same order
-          // of events); this callback, attached first, runs before the caller's continuation.
-          const fired = next(input);
-          fired.then(
-            () => (current = null),
-            () => undefined,
-          );
-          return fired;
-        },
         getLogAttributes(input, next) {
           return next(current === null ? input : { ...input, requestId: current.requestId, clientId: current.clientId });
+        },
+      },
+    ],
+    internals: [
+      {
+        activate(input, next) {
+          if (input.activation.jobs?.some((job) => job.fireTimer || job.cancelWorkflow)) current = null;
+          return next(input);
         },
       },
     ],
