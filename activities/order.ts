@@ -159,7 +159,6 @@ export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'pl
           lines: placement.accepted ? placement.lines : order.lines,
           totals,
           placement,
-          ...(order.requestId ? { requestId: order.requestId } : {}),
         });
         if (!placement.accepted) {
           await tx.append('order.rejected', 'order.rejected', { failure: placement.failure, reason: placement.reason });

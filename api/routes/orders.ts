@@ -135,7 +135,6 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
         lines: attributes.lines,
         shippingAddress: { ...attributes.shippingAddress, line2: attributes.shippingAddress.line2 ?? null },
         payment: attributes.payment,
-        requestId: c.get('requestId'),
         storefront: principal.storefront,
       },
       key,

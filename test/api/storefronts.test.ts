@@ -3,11 +3,9 @@
 // shop's answer 404 as if they did not exist (before anything is asked of Temporal) and never
 // appear in a list; the ops scope sees every storefront; the catalogue is shared.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sign } from 'hono/jwt';
 import { hashSecret } from '../../api/auth';
-import { ADDRESS, type ApiHarness, type Json, newKey, orderBody, readEvents, startApi } from '../support/api';
+import { ADDRESS, type ApiHarness, cachedReadsAnsweredAhead, type Json, newKey, orderBody, readEvents, serveOverHttp, startApi } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -247,20 +245,17 @@ describe('tokens', () => {
 });
 
 describe('the cached read answered ahead of hono', () => {
-  let server: Server;
-  let base: string;
+  let http: Awaited<ReturnType<typeof serveOverHttp>>;
   beforeAll(async () => {
-    server = createServer(api.app.requestListener());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    http = await serveOverHttp(api);
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => http.close());
 
   const get = async (path: string, token: string) => {
-    const res = await fetch(base + path, { headers: { Authorization: `Bearer ${token}` } });
+    const res = await fetch(http.base + path, { headers: { Authorization: `Bearer ${token}` } });
     return { status: res.status, text: await res.text() };
   };
-  const answeredAhead = async () => (await api.deps.metrics.getSingleMetric('http_cached_order_reads_total')!.get()).values[0]?.value ?? 0;
+  const answeredAhead = () => cachedReadsAnsweredAhead(api);
 
   it("never serves a storefront's cached order to another storefront's client", async () => {
     const path = `/v1/orders/${b.orderId}`;

@@ -2,7 +2,8 @@
 // dev server, with a real order worker on a task queue of the test file's own. Every response a
 // test receives through `call()` is checked against the app's own /openapi.json.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -258,6 +259,24 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     },
   };
   return harness;
+}
+
+/** The API over real HTTP on a free port: the server's own request listener (cached reads ahead of hono). */
+export async function serveOverHttp(api: ApiHarness): Promise<{ base: string; close(): Promise<void> }> {
+  const server = createHttpServer(api.app.requestListener());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** How many single-order reads the server answered from the in-process cache ahead of hono so far. */
+export async function cachedReadsAnsweredAhead(api: ApiHarness): Promise<number> {
+  return (await api.deps.metrics.getSingleMetric('http_cached_order_reads_total')!.get()).values[0]?.value ?? 0;
 }
 
 // ---------------------------------------------------------------- documents
