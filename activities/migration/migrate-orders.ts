@@ -9,7 +9,6 @@
 // reached (at modified_dt); a later change of the legacy order appends `order.updated` (and the
 // new status' event). An order that cannot be migrated is quarantined with every reason that
 // applies (its bad lines each under their own key), and whatever was migrated before stays.
-// Orders belong to the legacy storefront (ctx.storefront); a migrated order keeps its storefront.
 import { type OrderEventType } from '../../domain/events';
 import { unitPriceFromDecimal } from '../../domain/money';
 import { COUNTRY_CODES, type OrderLine, type ShippingAddress } from '../../domain/order';
