@@ -11,6 +11,11 @@ import type { ApiDeps, AppEnv } from './deps';
 import { errors } from './errors';
 import { loadOrder, type OrderSnapshot } from './order-projection';
 
+/** What route descriptions (the OpenAPI document) say of `what` of another storefront. */
+export function notYours(what: string): string {
+  return `${what} of another storefront answers 404, as if it did not exist.`;
+}
+
 /** The storefront a principal is limited to; null: every storefront (the ops scope). */
 export function storefrontScope(principal: Principal): string | null {
   return principal.scopes.has('ops') ? null : principal.storefront;

@@ -1,5 +1,6 @@
 // Invoices (read-only: the saga issues and voids them) and shipments with the carrier webhook.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { Invoice } from '../../entities/invoice';
 import { Shipment } from '../../entities/shipment';
 import { secured } from '../auth';
@@ -10,10 +11,8 @@ import { idempotency } from '../idempotency';
 import { errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, pageDocument } from '../json-api';
 import { InvoiceDocument, InvoiceList, InvoiceListQuery, CarrierEventRequest, ShipmentDocument } from '../schemas/billing';
 import { IdParam } from '../schemas/common';
-import { visibleOrders, whereOrderVisible } from '../storefronts';
+import { notYours, visibleOrders, whereOrderVisible } from '../storefronts';
 import type { OrderWorkflows } from '../temporal-calls';
-
-const NOT_YOURS = "Another storefront's answers 404, as if it did not exist.";
 
 export function invoiceResource(i: Invoice) {
   return {
@@ -58,7 +57,7 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
   const shipments = () => deps.dataSource.getRepository(Shipment);
   const visibleOrder = visibleOrders(deps, cache);
   /** The shipment, or 404 when there is none or its order is another storefront's. */
-  const visibleShipment = async (c: Parameters<typeof visibleOrder>[0], id: string) => {
+  const visibleShipment = async (c: Context<AppEnv>, id: string) => {
     const shipment = await whereOrderVisible(c, shipments().createQueryBuilder('s').where('s.id = :id', { id }), 's.order_id').getOne();
     if (!shipment) throw errors.notFound(`Shipment ${id}`);
     return shipment;
@@ -69,7 +68,7 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
     path: '/orders/{id}/invoice',
     tags: ['invoices'],
     summary: "The order's current invoice (the live revision, else the latest)",
-    description: `The order's storefront only: ${NOT_YOURS}`,
+    description: notYours('An order'),
     ...secured('orders:read'),
     request: { params: IdParam },
     responses: { 200: jsonApiResponse(InvoiceDocument, 'the invoice'), ...errorResponses(404) },
@@ -93,7 +92,7 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
     path: '/invoices/{id}',
     tags: ['invoices'],
     summary: 'Read an invoice revision',
-    description: `An invoice of another storefront's order: ${NOT_YOURS}`,
+    description: notYours('An invoice'),
     ...secured('orders:read'),
     request: { params: IdParam },
     responses: { 200: jsonApiResponse(InvoiceDocument, 'the invoice'), ...errorResponses(404) },
@@ -129,7 +128,7 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
     path: '/shipments/{id}',
     tags: ['shipments'],
     summary: 'Read a shipment',
-    description: `A shipment of another storefront's order: ${NOT_YOURS}`,
+    description: notYours('A shipment'),
     ...secured('orders:read'),
     request: { params: IdParam },
     responses: { 200: jsonApiResponse(ShipmentDocument, 'the shipment'), ...errorResponses(404) },

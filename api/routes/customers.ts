@@ -11,7 +11,7 @@ import { IdParam } from '../schemas/common';
 import { CreateCustomerRequest, CustomerDocument, CustomerList, CustomerListQuery } from '../schemas/customers';
 import { OrderList, OrderListQuery } from '../schemas/orders';
 import { listOrders } from '../order-projection';
-import { mayAccess, storefrontScope, whereStorefrontVisible } from '../storefronts';
+import { mayAccess, notYours, storefrontScope, whereStorefrontVisible } from '../storefronts';
 
 export function customerResource(customer: Customer) {
   return {
@@ -97,7 +97,7 @@ export function customerRoutes(deps: ApiDeps) {
     path: '/customers/{id}',
     tags: ['customers'],
     summary: 'Read a customer',
-    description: 'A customer of another storefront answers 404, as if it did not exist.',
+    description: notYours('A customer'),
     ...secured('orders:read'),
     request: { params: IdParam },
     responses: { 200: jsonApiResponse(CustomerDocument, 'the customer'), ...errorResponses(404) },
@@ -114,7 +114,7 @@ export function customerRoutes(deps: ApiDeps) {
     path: '/customers/{id}/orders',
     tags: ['customers', 'orders'],
     summary: "A customer's orders, with the filters, sort and pagination of GET /v1/orders",
-    description: 'A customer of another storefront answers 404, as if it did not exist.',
+    description: notYours('A customer'),
     ...secured('orders:read'),
     request: { params: IdParam, query: OrderListQuery.omit({ 'filter[customerId]': true }) },
     responses: { 200: jsonApiResponse(OrderList, 'a page of orders'), ...errorResponses(404) },

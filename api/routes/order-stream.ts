@@ -14,7 +14,7 @@ import { errorResponses } from '../json-api';
 import type { OrderEventsHub } from '../order-events-hub';
 import { IdParam } from '../schemas/common';
 import { StreamQuery } from '../schemas/orders';
-import { visibleOrders } from '../storefronts';
+import { notYours, visibleOrders } from '../storefronts';
 
 const BATCH = 100;
 /** How long a stream sleeps without a wake-up: short when events cannot wake it (no subscription). */
@@ -61,7 +61,7 @@ export function orderStreamRoutes({ deps, hub, cache }: { deps: ApiDeps; hub: Or
     description:
       'Each event: `event: <type>`, `id: <seq>`, `data:` a JSON OrderStreamEvent. Reconnect with Last-Event-ID to resume ' +
       'after the last seq seen (0 or absent: from the start). EventSource cannot send headers, so `?access_token=` is accepted here. ' +
-      'An order of another storefront answers 404, as if it did not exist.',
+      notYours('An order'),
     ...secured('orders:read'),
     request: {
       params: IdParam,

@@ -17,7 +17,9 @@ import { idempotency } from '../idempotency';
 import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, jsonApiText, nextLink, selfLink } from '../json-api';
 import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, snapshotFromState } from '../order-projection';
 import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
-import { storefrontScope, visibleOrders } from '../storefronts';
+import { notYours, storefrontScope, visibleOrders } from '../storefronts';
+
+const NOT_YOURS = notYours('An order');
 import {
   CancelQuery,
   ChangeOrderRequest,
@@ -50,9 +52,6 @@ function firstProblem(problems: { pointer: string; detail: string }[]): void {
   const [problem] = problems;
   if (problem) throw errors.unprocessable('invalid_field', problem.detail, `/data/attributes${problem.pointer}`);
 }
-
-/** What every route that names an order says of another storefront's. */
-export const NOT_YOURS = 'An order of another storefront answers 404, as if it did not exist.';
 
 export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
   const app = new OpenAPIHono<AppEnv>();
