@@ -11,7 +11,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { FAST_PROVIDER_RETRY, SagaTestBed, type OrderHandle, historyFromJson, historyToJson, orderWorkflowBundle, stateEventually } from '../support/temporal';
+import { clientAddingCause } from '../../api/request-cause-header';
+import { withRequestContext } from '../../runtime/logger';
+import { FAST_PROVIDER_RETRY, SagaTestBed, type OrderHandle, historyFromJson, historyToJson, orderWorkflowBundle, placeOrder, stateEventually } from '../support/temporal';
 import { cancelUpdate, changeLinesUpdate, retrySignal, setStatusUpdate } from '../../workflows/order-definitions';
 
 jest.setTimeout(120_000);
@@ -88,6 +90,18 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     } finally {
       bed.payment.setFailing(false);
     }
+  },
+  async 'placed-and-cancelled-through-the-api'() {
+    // As the API does it: the start, the update and the steps carry the request cause header.
+    const { order } = await bed.simpleOrder();
+    const client = clientAddingCause(bed.client);
+    const { handle } = await withRequestContext({ requestId: 'req-place', clientId: 'shop' }, () => placeOrder(client, order, { taskQueue: bed.taskQueue }));
+    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    await withRequestContext({ requestId: 'req-cancel', clientId: 'shop' }, () =>
+      client.workflow.getHandle(handle.workflowId).executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] }),
+    );
+    await handle.result();
+    return handle;
   },
   async 'shipped-by-operator-delivered'() {
     const { order } = await bed.simpleOrder();
