@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from 'typeorm';
 import { BusinessFailure } from '../domain/failures';
 import type { OrderLineInput } from '../domain/order';
+import { batchColumns } from '../entities/batch-columns';
 import type { OrderActivities } from './contract';
 import { heartbeat, throwIfCancelled } from './heartbeat';
 import { type ActivityContext, type OrderTransaction, withLockedOrder } from './order-events';
@@ -20,6 +21,9 @@ interface StockRow {
   on_hand: number;
   reserved: number;
 }
+
+const DELTA_COLUMNS = batchColumns({ sku: 'varchar', delta: 'int' });
+const QUANTITY_COLUMNS = batchColumns({ sku: 'varchar', quantity: 'int' });
 
 async function lockProducts(manager: EntityManager, skus: string[]): Promise<Map<string, StockRow>> {
   const rows: StockRow[] = await manager.query(
@@ -36,8 +40,8 @@ async function heldBy(tx: OrderTransaction): Promise<Held[]> {
 async function addReserved(manager: EntityManager, changes: { sku: string; delta: number }[]): Promise<void> {
   await manager.query(
     `UPDATE products p SET reserved = p.reserved + d.delta, version = p.version + 1, updated_at = now()
-       FROM unnest($1::varchar[], $2::int[]) AS d(sku, delta) WHERE p.sku = d.sku`,
-    [changes.map((c) => c.sku), changes.map((c) => c.delta)],
+       FROM ${DELTA_COLUMNS.unnest('d')} WHERE p.sku = d.sku`,
+    DELTA_COLUMNS.arrays(changes),
   );
 }
 
@@ -67,12 +71,12 @@ export async function shipReservations(tx: OrderTransaction): Promise<Held[]> {
      shipped AS (
        UPDATE products p
           SET on_hand = p.on_hand - h.quantity, reserved = p.reserved - h.quantity, version = p.version + 1, updated_at = now()
-         FROM unnest($2::varchar[], $3::int[]) AS h(sku, quantity)
+         FROM ${QUANTITY_COLUMNS.unnest('h', 3)}
         WHERE p.sku = h.sku
        RETURNING p.sku, p.on_hand, h.quantity)
      INSERT INTO stock_movements (sku, delta, reason, on_hand_after, order_id, dedupe_key)
-     SELECT sku, -quantity, 'ship', on_hand, $1, $4 || sku FROM shipped`,
-    [tx.order.id, held.map((h) => h.sku), held.map((h) => h.quantity), `ship:${tx.order.id}:`],
+     SELECT sku, -quantity, 'ship', on_hand, $1, $2 || sku FROM shipped`,
+    [tx.order.id, `ship:${tx.order.id}:`, ...QUANTITY_COLUMNS.arrays(held)],
   );
   return held;
 }
@@ -122,11 +126,11 @@ export function inventoryActivities(ctx: ActivityContext): Pick<OrderActivities,
         await tx.manager.query(
           `WITH reserved AS (
              UPDATE products p SET reserved = p.reserved + d.delta, version = p.version + 1, updated_at = now()
-               FROM unnest($2::varchar[], $3::int[]) AS d(sku, delta) WHERE p.sku = d.sku)
+               FROM ${DELTA_COLUMNS.unnest('d', 2)} WHERE p.sku = d.sku)
            INSERT INTO inventory_reservations (order_id, sku, quantity, status)
-           SELECT $1, r.sku, r.quantity, 'HELD' FROM unnest($4::varchar[], $5::int[]) AS r(sku, quantity)
+           SELECT $1, r.sku, r.quantity, 'HELD' FROM ${QUANTITY_COLUMNS.unnest('r', 4)}
            ON CONFLICT (order_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity, status = 'HELD', updated_at = now()`,
-          [orderId, changes.map((c) => c.sku), changes.map((c) => c.delta), kept.map((c) => c.sku), kept.map((c) => c.wanted)],
+          [orderId, ...DELTA_COLUMNS.arrays(changes), ...QUANTITY_COLUMNS.arrays(kept.map((c) => ({ sku: c.sku, quantity: c.wanted })))],
         );
         const dropped = changes.filter((c) => c.wanted === 0).map((c) => c.sku);
         if (dropped.length > 0) {

@@ -10,7 +10,9 @@ import type { Logger } from 'pino';
 import type { OrderEventType } from '../domain/events';
 import type { OrderLine } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
+import { type RowOf, batchColumns } from '../entities/batch-columns';
 import { Order } from '../entities/order';
+import { currentRequestContext } from '../runtime/logger';
 import type { CarrierAdapter, PaymentAdapter } from './adapters/types';
 import type { AppendedEvent, EventPublisher } from './events-publisher';
 
@@ -29,6 +31,39 @@ const ORDERSAGA_NAMESPACE = '4f1d2c9e-7b3a-5e8d-9c61-2a0b7e4d3f15';
 export function recordId(name: string): string {
   return uuidv5(name, ORDERSAGA_NAMESPACE);
 }
+
+/** The columns of order_lines, for writing an order's lines in one statement. */
+export const ORDER_LINE_COLUMNS = batchColumns({
+  order_id: 'uuid',
+  line_no: 'int',
+  sku: 'varchar',
+  quantity: 'int',
+  unit_price: 'bigint',
+  unit_price_decimal: 'numeric',
+  discount_pct: 'numeric',
+  amount: 'bigint',
+});
+
+/** An order's lines as order_lines rows, numbered from 1. */
+export function orderLineRows(orderId: string, lines: readonly OrderLine[]): RowOf<typeof ORDER_LINE_COLUMNS>[] {
+  return lines.map((l, i) => ({
+    order_id: orderId,
+    line_no: i + 1,
+    sku: l.sku,
+    quantity: l.quantity,
+    unit_price: l.unitPrice,
+    unit_price_decimal: l.unitPriceDecimal,
+    discount_pct: l.discountPct ?? '0',
+    amount: l.amount,
+  }));
+}
+
+const REPLACE_LINES = `
+  WITH dropped AS (DELETE FROM order_lines WHERE order_id = $1 AND line_no > $2)
+  INSERT INTO order_lines (${ORDER_LINE_COLUMNS.names}) SELECT * FROM ${ORDER_LINE_COLUMNS.unnest('l', 3)}
+  ON CONFLICT (order_id, line_no) DO UPDATE SET
+    sku = EXCLUDED.sku, quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price,
+    unit_price_decimal = EXCLUDED.unit_price_decimal, discount_pct = EXCLUDED.discount_pct, amount = EXCLUDED.amount`;
 
 /** What the activities need to know of the order they locked. */
 export interface LockedOrder {
@@ -68,32 +103,14 @@ export class OrderTransaction {
 
   /** Makes the projection's lines exactly `lines`, numbered from 1 in the given order (one statement). */
   async replaceLines(lines: OrderLine[]): Promise<void> {
-    await this.manager.query(
-      `WITH dropped AS (DELETE FROM order_lines WHERE order_id = $1 AND line_no > $9)
-       INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price, unit_price_decimal, discount_pct, amount)
-       SELECT $1, l.line_no, l.sku, l.quantity, l.unit_price, l.unit_price_decimal, l.discount_pct, l.amount
-         FROM unnest($2::int[], $3::varchar[], $4::int[], $5::bigint[], $6::numeric[], $7::numeric[], $8::bigint[])
-           AS l(line_no, sku, quantity, unit_price, unit_price_decimal, discount_pct, amount)
-       ON CONFLICT (order_id, line_no) DO UPDATE SET
-         sku = EXCLUDED.sku, quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price,
-         unit_price_decimal = EXCLUDED.unit_price_decimal, discount_pct = EXCLUDED.discount_pct, amount = EXCLUDED.amount`,
-      [
-        this.order.id,
-        lines.map((_, i) => i + 1),
-        lines.map((l) => l.sku),
-        lines.map((l) => l.quantity),
-        lines.map((l) => l.unitPrice),
-        lines.map((l) => l.unitPriceDecimal),
-        lines.map((l) => l.discountPct ?? '0'),
-        lines.map((l) => l.amount),
-        lines.length,
-      ],
-    );
+    await this.manager.query(REPLACE_LINES, [this.order.id, lines.length, ...ORDER_LINE_COLUMNS.arrays(orderLineRows(this.order.id, lines))]);
   }
 
   /**
    * Appends an event and makes the projection change it explains (`changes` to the orders row),
-   * in one statement: the row's event_seq goes up by one and the event takes that seq.
+   * in one statement: the row's event_seq goes up by one and the event takes that seq. The event
+   * records its actor: the API client and request this activity runs for (the request context the
+   * worker's activity interceptor sets from the Temporal header), or none for the system.
    */
   async append(
     type: OrderEventType,
@@ -109,12 +126,14 @@ export class OrderTransaction {
       .returning('event_seq')
       .getQueryAndParameters();
     const p = bumpParams.length;
+    const cause = currentRequestContext();
+    const actor = cause?.clientId ?? null;
     const [{ seq, occurred_at: occurredAt }]: { seq: number; occurred_at: Date }[] = await this.manager.query(
       `WITH bumped AS (${bump})
-       INSERT INTO order_events (order_id, seq, type, dedupe_key, data)
-       SELECT $${p + 1}, event_seq, $${p + 2}, $${p + 3}, $${p + 4} FROM bumped
+       INSERT INTO order_events (order_id, seq, type, dedupe_key, data, actor_client_id, request_id)
+       SELECT $${p + 1}, event_seq, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6} FROM bumped
        RETURNING seq, occurred_at`,
-      [...bumpParams, this.order.id, type, dedupeKey, data],
+      [...bumpParams, this.order.id, type, dedupeKey, data, actor, actor === null ? null : cause!.requestId],
     );
     this.order.eventSeq = seq;
     if (typeof changes.status === 'string') this.order.status = changes.status as OrderStatus;

@@ -32,6 +32,7 @@ import {
   setStatusUpdate,
 } from '../workflows/order-definitions';
 import { ApiError, errors } from './errors';
+import { clientAddingCause } from './request-cause-header';
 
 const RETRY_AFTER_SECONDS = 2;
 /** gRPC status codes meaning "not now" (grpc-js is not a direct dependency, so by number). */
@@ -56,10 +57,15 @@ export function isOrderFinished(err: unknown): err is OrderFinishedError {
 export type PlaceOrderOutcome = { kind: 'placed'; state: OrderState } | { kind: 'finished' };
 
 export class OrderWorkflows {
+  private readonly client: Client;
+
   constructor(
-    private readonly client: Client,
+    client: Client,
     private readonly options: { taskQueue: string; timeoutMs: number },
-  ) {}
+  ) {
+    // Every change it sends names the client and request that asked for it (the audit trail).
+    this.client = clientAddingCause(client);
+  }
 
   /**
    * Update-with-start: starts the order's workflow (or reaches the running one: USE_EXISTING)

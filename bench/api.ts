@@ -24,7 +24,8 @@ import autocannon from 'autocannon';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { ORDER_WORKFLOW_TYPE, orderWorkflowStartOptions, placeOrderUpdate } from '../workflows/order-definitions';
-import { processCpuSeconds, startChild, stopChild, waitForLine } from './child-process';
+import { startChild, stopChild, waitForLine } from '../scripts/lib/child-process';
+import { processCpuSeconds } from './process-stats';
 import { BENCH_ADDRESS, benchLines, type Catalogue, freePort, log, ms, openBenchDatabase, parseFlags, rate, ratio, seedCatalogue, services, table, terminateRunning } from './support';
 
 const flags = parseFlags(process.argv.slice(2), {
@@ -61,8 +62,8 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
 async function seedOrders(dataSource: DataSource, catalogue: Catalogue, count: number): Promise<string[]> {
   const rows: { id: string }[] = await dataSource.query(
     `WITH made AS (
-       INSERT INTO orders (id, status, customer_id, shipping_address, subtotal, discount, shipping, tax, total, invoice_revision, event_seq, created_at, updated_at)
-       SELECT gen_random_uuid(), 'PROCESSING', $1, $2::jsonb, 3600, 0, 750, 0, 4350, 1, 4,
+       INSERT INTO orders (id, storefront, status, customer_id, shipping_address, subtotal, discount, shipping, tax, total, invoice_revision, event_seq, created_at, updated_at)
+       SELECT gen_random_uuid(), 'dev', 'PROCESSING', $1, $2::jsonb, 3600, 0, 750, 0, 4350, 1, 4,
               now() - (g * interval '1 second'), now() - (g * interval '1 second')
          FROM generate_series(1, $3) AS g
        RETURNING id)
@@ -136,20 +137,23 @@ async function main(): Promise<void> {
 
     const [apiPort, metricsPort, floorPort] = [await freePort(), await freePort(), await freePort()];
     const shared = { DATABASE_URL: db.url, REDIS_URL: services.redisUrl, TEMPORAL_ADDRESS: services.temporalAddress };
-    const worker = startChild('worker', 'bench/order-worker-process.ts', { ...shared, BENCH_TASK_QUEUE: taskQueue });
+    const worker = startChild('worker', 'bench/order-worker-process.ts', { env: { ...shared, BENCH_TASK_QUEUE: taskQueue } });
     children.push(worker);
     const workerReady = waitForLine(worker, 'worker ready');
     const apiChild = startChild('api', 'api/main.ts', {
-      ...shared,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      API_PORT: String(apiPort),
-      API_HOST: '127.0.0.1',
-      METRICS_PORT: String(metricsPort),
-      ORDERS_TASK_QUEUE: taskQueue,
-      RATE_LIMIT_PER_MINUTE: '100000000',
-    }, { nodeArgs: flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(String(flags['cpu-prof']))}`] : [] });
-    const floorChild = startChild('floor', 'bench/bare-hono.ts', { PORT: String(floorPort) });
+      env: {
+        ...shared,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'warn',
+        API_PORT: String(apiPort),
+        API_HOST: '127.0.0.1',
+        METRICS_PORT: String(metricsPort),
+        ORDERS_TASK_QUEUE: taskQueue,
+        RATE_LIMIT_PER_MINUTE: '100000000',
+      },
+      nodeArgs: flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(String(flags['cpu-prof']))}`] : [],
+    });
+    const floorChild = startChild('floor', 'bench/bare-hono.ts', { env: { PORT: String(floorPort) } });
     children.push(apiChild, floorChild);
     // Nobody reads what these two print; flowing, their output never fills the pipe.
     apiChild.stdout?.resume();

@@ -29,7 +29,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import { dropLegacySchema, generateLegacyData, loadLegacyData, quoteSchemaName } from '../legacy';
 import { DEFAULT_MIGRATION_BATCH_SIZE, MIGRATION_WORKFLOW_TYPE, type MigrationWorkflowInput, type MigrationWorkflowResult } from '../workflows/migration';
-import { mb, sampleMemory, startChild, stopChild, waitForLine } from './child-process';
+import { startChild, stopChild, waitForLine } from '../scripts/lib/child-process';
+import { mb, sampleMemory } from './process-stats';
 import { log, openBenchDatabase, parseFlags, rate, ratio, services, table, terminateRunning } from './support';
 
 const flags = parseFlags(process.argv.slice(2), {
@@ -235,13 +236,10 @@ async function main(): Promise<void> {
     const bundlePath = path.join(bundleDir, 'migration-workflows.js');
     writeFileSync(bundlePath, code);
     const shared = { DATABASE_URL: db.url, REDIS_URL: services.redisUrl, TEMPORAL_ADDRESS: services.temporalAddress };
-    const orderWorker = startChild('order worker', workerEntry('order-worker-process'), { ...shared, BENCH_TASK_QUEUE: orderQueue }, { quiet: true });
+    const orderWorker = startChild('order worker', workerEntry('order-worker-process'), { env: { ...shared, BENCH_TASK_QUEUE: orderQueue }, quiet: true });
     children.push(orderWorker);
     const migrationWorker = startChild('migration worker', workerEntry('migration-worker-process'), {
-      ...shared,
-      BENCH_TASK_QUEUE: migrationQueue,
-      BENCH_ORDER_TASK_QUEUE: orderQueue,
-      BENCH_WORKFLOW_BUNDLE: bundlePath,
+      env: { ...shared, BENCH_TASK_QUEUE: migrationQueue, BENCH_ORDER_TASK_QUEUE: orderQueue, BENCH_WORKFLOW_BUNDLE: bundlePath },
     });
     children.push(migrationWorker);
     await Promise.all([waitForLine(orderWorker, 'worker ready'), waitForLine(migrationWorker, 'worker ready')]);

@@ -109,3 +109,6 @@ export function isCancellable(status: OrderStatus, parkedFrom?: OrderStatus | nu
  * nothing to retry, so an operator can only cancel it (or leave it to the auto-cancel).
  */
 export const LEGACY_WITHOUT_PAYMENT_REASON = 'legacy order without payment';
+
+/** The statuses a migrated legacy order is adopted at by an order workflow (legacy P, S and N). */
+export type AdoptedStatus = Extract<OrderStatus, 'PROCESSING' | 'SHIPPED' | 'NEEDS_ATTENTION'>;

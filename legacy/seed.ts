@@ -4,6 +4,7 @@
 // without a COPY library. Everything is loaded in one transaction, so a failed seed leaves the
 // schema as it was.
 import pg from 'pg';
+import { type BatchRow, type ColumnTypes, batchColumns } from '../entities/batch-columns';
 import { type GenerateLegacyOptions, generateLegacyData } from './generator';
 import { installLegacySchema, resetLegacySchema } from './install';
 import type { LegacyData, LegacyManifest, LegacyTable } from './rows';
@@ -11,19 +12,35 @@ import { DEFAULT_LEGACY_SCHEMA, quoteSchemaName } from './schema-name';
 
 type Db = pg.Pool | pg.ClientBase;
 
-/** Each table's columns with the array type its values travel as. */
-const COLUMNS: Record<LegacyTable, readonly (readonly [string, string])[]> = {
-  customers: [['cust_id', 'int'], ['cust_name', 'varchar'], ['email', 'varchar'], ['tier', 'char(1)'], ['country', 'char(2)'], ['is_deleted', 'boolean'], ['modified_dt', 'timestamp']],
-  products: [['prod_code', 'varchar'], ['descr', 'varchar'], ['unit_price', 'numeric'], ['qty_on_hand', 'int'], ['modified_dt', 'timestamp']],
-  orders: [
-    ['order_no', 'int'], ['cust_id', 'int'], ['order_dt', 'timestamp'], ['status_cd', 'char(1)'], ['ship_country', 'char(2)'],
-    ['ship_addr1', 'varchar'], ['ship_city', 'varchar'], ['ship_zip', 'varchar'], ['modified_dt', 'timestamp'],
-  ],
-  order_lines: [['order_no', 'int'], ['line_no', 'int'], ['prod_code', 'varchar'], ['qty', 'int'], ['unit_price', 'numeric'], ['disc_pct', 'numeric']],
-};
+/** Each table's columns with the array type its values travel as, in load order. */
+const TABLES = [
+  legacyTable('customers', (d) => d.customers, {
+    cust_id: 'int', cust_name: 'varchar', email: 'varchar', tier: 'char(1)', country: 'char(2)', is_deleted: 'boolean', modified_dt: 'timestamp',
+  }),
+  legacyTable('products', (d) => d.products, { prod_code: 'varchar', descr: 'varchar', unit_price: 'numeric', qty_on_hand: 'int', modified_dt: 'timestamp' }),
+  legacyTable('orders', (d) => d.orders, {
+    order_no: 'int', cust_id: 'int', order_dt: 'timestamp', status_cd: 'char(1)', ship_country: 'char(2)',
+    ship_addr1: 'varchar', ship_city: 'varchar', ship_zip: 'varchar', modified_dt: 'timestamp',
+  }),
+  legacyTable('order_lines', (d) => d.orderLines, { order_no: 'int', line_no: 'int', prod_code: 'varchar', qty: 'int', unit_price: 'numeric', disc_pct: 'numeric' }),
+];
 
-/** Tables in load order. */
-const TABLES: readonly LegacyTable[] = ['customers', 'products', 'orders', 'order_lines'];
+interface LegacyTableLoad {
+  name: LegacyTable;
+  rows(data: LegacyData): readonly unknown[];
+  insertSql(schema: string): string;
+  arrays(rows: readonly unknown[]): unknown[][];
+}
+
+function legacyTable<const C extends ColumnTypes>(name: LegacyTable, rowsOf: (data: LegacyData) => readonly BatchRow<C>[], types: C): LegacyTableLoad {
+  const columns = batchColumns(types);
+  return {
+    name,
+    rows: rowsOf,
+    insertSql: (schema) => `INSERT INTO ${quoteSchemaName(schema)}.${name} (${columns.names}) SELECT * FROM ${columns.unnest('t')}`,
+    arrays: (rows) => columns.arrays(rows as readonly BatchRow<C>[]),
+  };
+}
 
 export const DEFAULT_SEED_BATCH_ROWS = 20000;
 
@@ -52,17 +69,6 @@ export interface SeedLegacyResult {
   loadMs: number;
 }
 
-function insertSql(schema: string, table: LegacyTable): string {
-  const columns = COLUMNS[table];
-  const names = columns.map(([name]) => name).join(', ');
-  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-  return `INSERT INTO ${quoteSchemaName(schema)}.${table} (${names}) SELECT * FROM unnest(${arrays})`;
-}
-
-function columnArrays(table: LegacyTable, rows: readonly object[]): unknown[][] {
-  return COLUMNS[table].map(([name]) => rows.map((row) => (row as Record<string, unknown>)[name]));
-}
-
 async function withClient<T>(db: Db, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
   if (!(db instanceof pg.Pool)) return work(db);
   const client = await db.connect();
@@ -76,7 +82,7 @@ async function withClient<T>(db: Db, work: (client: pg.ClientBase) => Promise<T>
 async function assertEmpty(client: pg.ClientBase, schema: string): Promise<void> {
   const s = quoteSchemaName(schema);
   const { rows } = await client.query<{ name: string }>(
-    TABLES.map((t) => `SELECT '${t}' AS name WHERE EXISTS (SELECT 1 FROM ${s}.${t})`).join(' UNION ALL '),
+    TABLES.map(({ name }) => `SELECT '${name}' AS name WHERE EXISTS (SELECT 1 FROM ${s}.${name})`).join(' UNION ALL '),
   );
   if (rows.length > 0) {
     throw new Error(`legacy schema ${schema} already holds rows (${rows.map((r) => r.name).join(', ')}); reset it first`);
@@ -89,12 +95,6 @@ export async function loadLegacyData(db: Db, data: LegacyData, options: LoadLega
   if (!Number.isSafeInteger(batchRows) || batchRows < 1) throw new RangeError(`batchRows must be a positive integer, got ${batchRows}`);
   const started = performance.now();
   await (reset ? resetLegacySchema(db, schema) : installLegacySchema(db, schema));
-  const rowsOf: Record<LegacyTable, readonly object[]> = {
-    customers: data.customers,
-    products: data.products,
-    orders: data.orders,
-    order_lines: data.orderLines,
-  };
 
   await withClient(db, async (client) => {
     await client.query('BEGIN');
@@ -103,12 +103,12 @@ export async function loadLegacyData(db: Db, data: LegacyData, options: LoadLega
       await client.query('SET LOCAL synchronous_commit = off');
       if (!reset) await assertEmpty(client, schema);
       for (const table of TABLES) {
-        const rows = rowsOf[table];
-        const sql = insertSql(schema, table);
+        const rows = table.rows(data);
+        const sql = table.insertSql(schema);
         for (let from = 0; from < rows.length; from += batchRows) {
           const batch = rows.slice(from, from + batchRows);
-          await client.query(sql, columnArrays(table, batch));
-          onProgress?.({ table, inserted: from + batch.length, total: rows.length, elapsedMs: performance.now() - started });
+          await client.query(sql, table.arrays(batch));
+          onProgress?.({ table: table.name, inserted: from + batch.length, total: rows.length, elapsedMs: performance.now() - started });
         }
       }
       await client.query('COMMIT');
@@ -118,7 +118,7 @@ export async function loadLegacyData(db: Db, data: LegacyData, options: LoadLega
     }
     // Fresh statistics, so the migration's first queries are planned for 100000 rows, not 0.
     const s = quoteSchemaName(schema);
-    await client.query(`ANALYZE ${TABLES.map((t) => `${s}.${t}`).join(', ')}`);
+    await client.query(`ANALYZE ${TABLES.map(({ name }) => `${s}.${name}`).join(', ')}`);
   });
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `./dev drill [--orders N] [--short]`: the fault drill (scripts/drill.ts) on services of its own.
+# `./dev drill [--orders N] [--short]`: the fault drill (scripts/drill/) on services of its own.
 # This wrapper owns the services: it starts PostgreSQL, Redis and the Temporal dev server with
 # the stack's functions (scripts/stack.sh) on the drill's ports with data under .dev/drill/,
 # applies the migrations, bundles the workflows, runs the drill, and stops everything it started.
-# The drill stops and starts the services through `scripts/drill.sh svc <start|stop> <service>`,
-# the same functions, so an outage is a real server going away and coming back on the same data.
+# The drill stops and starts the services through scripts/service.sh (STATE and the ports are
+# exported for it), the same functions, so an outage is a real server going away and coming back
+# on the same data.
 #
 # DRILL_STATE (default .dev/drill) and DRILL_PORT_BASE (default 47000) let a second drill (the
 # test suite's short one) run beside the first. Ports: base+433 PostgreSQL, base+380 Redis,
@@ -21,27 +22,7 @@ PG_PORT=$((BASE + 433))
 REDIS_PORT=$((BASE + 380))
 TEMPORAL_PORT=$((BASE + 233))
 TEMPORAL_UI_PORT=$((BASE + 234))
-export DRILL_STATE=$STATE DRILL_PORT_BASE=$BASE
-
-service() { # start|stop pg|redis|temporal
-  PG_BIN=$(pg_bindir)
-  ensure_temporal >/dev/null
-  case "$1:$2" in
-    start:pg) pg_start "$STATE/pg" "$PG_PORT" ;;
-    stop:pg) pg_stop "$STATE/pg" ;;
-    start:redis) redis_start "$STATE/redis" "$REDIS_PORT" ;;
-    stop:redis) redis_stop "$STATE/redis" ;;
-    start:temporal) temporal_start "$STATE/temporal" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" ;;
-    stop:temporal) stop_pidfile temporal 20 ;;
-    *) die "drill svc: unknown '$1 $2' (start|stop pg|redis|temporal)" ;;
-  esac
-}
-
-if [ "${1:-}" = svc ]; then
-  shift
-  service "$@"
-  exit 0
-fi
+export DRILL_STATE=$STATE DRILL_PORT_BASE=$BASE STATE PG_PORT REDIS_PORT TEMPORAL_PORT TEMPORAL_UI_PORT
 
 ensure_node_modules
 ensure_temporal
@@ -79,7 +60,7 @@ export WORKFLOW_BUNDLE_PATH="$STATE/workflow-bundle.js"
 
 step "drill"
 set +e
-node --import tsx scripts/drill.ts "$@"
+node --import tsx scripts/drill/main.ts "$@"
 rc=$?
 set -e
 exit $rc

@@ -160,8 +160,10 @@ redis_stop() { # dir
 
 # WAL with synchronous=normal: a killed server loses nothing (only an OS crash could lose the
 # last commits), and it roughly doubles the dev server's throughput on a small machine.
+# TEMPORAL_START_FLAGS go last, and a later flag wins (`--db-filename= --headless`: in memory, no UI).
 temporal_start() { # dir port ui-port
-  local dir=$1 port=$2 ui=$3
+  local dir=$1 port=$2 ui=$3 extra=()
+  read -r -a extra <<<"${TEMPORAL_START_FLAGS:-}"
   mkdir -p "$dir"
   pid_alive "$STATE/temporal.pid" && return 0
   require_free_port "$port" "the Temporal server" TEMPORAL_PORT
@@ -175,8 +177,9 @@ temporal_start() { # dir port ui-port
     --search-attribute OrderStatus=Keyword --search-attribute CustomerId=Keyword --search-attribute OrderTotal=Int \
     --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
     --dynamic-config-value frontend.enableExecuteMultiOperation=true \
-    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true
-  wait_for Temporal 60 "$TEMPORAL_CLI" operator cluster health --address "127.0.0.1:$port" \
+    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true "${extra[@]}"
+  # Ready once a query on our search attributes answers (they are registered after the frontend starts).
+  wait_for Temporal 60 "$TEMPORAL_CLI" workflow count --address "127.0.0.1:$port" --query 'OrderStatus = "PENDING"' \
     || die "the Temporal dev server did not become healthy (see $dir/temporal.log)"
 }
 

@@ -7,6 +7,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export ROOT
 # shellcheck source=stack.sh
 source "$ROOT/scripts/stack.sh"
+# shellcheck source=cluster-stack.sh
+source "$ROOT/scripts/cluster-stack.sh"
 
 STATE="$ROOT/.dev/test"
 PG_PORT=${TEST_PG_PORT:-15433}
@@ -19,6 +21,7 @@ ensure_temporal
 ensure_postgres
 ensure_redis
 ensure_chromium
+ensure_manifest_tools
 
 cleanup() {
   local rc=$?

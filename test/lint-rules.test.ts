@@ -1,9 +1,10 @@
 // The lint rules that guard the workflow sandbox and async code really fire: workflow and domain
 // code may not import Node built-ins or I/O libraries (activity modules only as types), and a
-// floating promise fails the lint. Probe files are written beside the real code and linted with
-// the real `eslint` CLI in one run (its config is ESM, which jest's module sandbox cannot load).
+// floating promise fails the lint. The probes are virtual files: the real config lints their text
+// under paths inside the folders it guards (ESLint's lintText; TypeScript's default project gives
+// them types), so nothing is written into the source tree. It runs in a node process of its own:
+// the config is ESM, which jest's module sandbox cannot load.
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
@@ -14,17 +15,29 @@ const probes: Record<string, string> = {
   'domain/lint-probe-io.ts': "import Redis from 'ioredis';\nexport const probe = Redis;\n",
   'api/lint-probe-floating.ts': 'async function work(): Promise<void> {}\nexport function probe(): void {\n  work();\n}\n',
 };
+
+/** Lints LINT_PROBES ({ path: text }) with the repository's config; prints { path: ["rule: message", ...] }. */
+const LINT_VIRTUAL_FILES = `
+import { ESLint } from 'eslint';
+const probes = JSON.parse(process.env.LINT_PROBES);
+const eslint = new ESLint({ overrideConfig: { languageOptions: { parserOptions: { projectService: { allowDefaultProject: Object.keys(probes) } } } } });
+const hits = {};
+for (const [filePath, text] of Object.entries(probes)) {
+  const [result] = await eslint.lintText(text, { filePath });
+  hits[filePath] = result.messages.map((m) => m.ruleId + ': ' + m.message);
+}
+process.stdout.write(JSON.stringify(hits));
+`;
 let hits: Record<string, string[]> = {};
 
 beforeAll(() => {
-  try {
-    for (const [file, code] of Object.entries(probes)) writeFileSync(path.join(root, file), code);
-    const run = spawnSync(path.join(root, 'node_modules/.bin/eslint'), ['--format', 'json', ...Object.keys(probes)], { cwd: root, encoding: 'utf8' });
-    const results = JSON.parse(run.stdout) as { filePath: string; messages: { ruleId: string; message: string }[] }[];
-    hits = Object.fromEntries(results.map((r) => [path.relative(root, r.filePath), r.messages.map((m) => `${m.ruleId}: ${m.message}`)]));
-  } finally {
-    for (const file of Object.keys(probes)) rmSync(path.join(root, file), { force: true });
-  }
+  const run = spawnSync(process.execPath, ['--input-type=module', '--eval', LINT_VIRTUAL_FILES], {
+    cwd: root,
+    env: { ...process.env, LINT_PROBES: JSON.stringify(probes) },
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`linting the probes failed (${run.status}):\n${run.stderr}`);
+  hits = JSON.parse(run.stdout) as Record<string, string[]>;
 }, 120_000);
 
 describe('lint rules', () => {

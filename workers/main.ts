@@ -1,12 +1,12 @@
 // The worker process: validated settings, connections, the order and migration workers (from the
 // prebuilt workflow bundle when there is one), the legacy migration's Schedule, the carrier
-// simulator's dispatcher, Temporal's Prometheus metrics on METRICS_PORT, and a graceful stop that
-// lets in-flight tasks finish.
+// simulator's dispatcher, Temporal's Prometheus metrics on METRICS_PORT, the health endpoints on
+// HEALTH_PORT (when set), and a graceful stop that lets in-flight tasks finish.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, type LogLevel, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { createOrderActivities } from '../activities';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
@@ -18,9 +18,9 @@ import { createDataConverter } from '../runtime/data-converter';
 import { createLogger } from '../runtime/logger';
 import { onShutdown } from '../runtime/shutdown';
 import { createMigrationWorker, ensureMigrationSchedule } from './migration-worker';
+import { serveWorkerHealth } from './health';
 import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
-
-const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+import { temporalLoggerFor } from './temporal-logger';
 
 async function main() {
   const config = loadConfig(workerSchema);
@@ -28,10 +28,7 @@ async function main() {
 
   // The SDK's own logs go through pino too, so every line of the process is JSON.
   Runtime.install({
-    logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[config.LOG_LEVEL] ?? 'INFO', ({ level, message, meta }) => {
-      const method = level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'info';
-      logger[method]({ ...meta, source: 'temporal' }, message);
-    }),
+    logger: temporalLoggerFor(logger),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.METRICS_PORT}` } } },
   });
 
@@ -99,6 +96,7 @@ async function main() {
       dataSource,
       namespace: config.TEMPORAL_NAMESPACE,
       logger,
+      storefront: config.LEGACY_STOREFRONT,
       // Adopted legacy orders get their order workflows through this client (same codec as the worker).
       client,
       ...bundle,
@@ -119,6 +117,7 @@ async function main() {
 
   // SIGTERM: stop taking work, let in-flight tasks finish (run() resolves), then close.
   const running = Promise.all(workers.map((w) => w.run()));
+  const health = config.HEALTH_PORT === undefined ? undefined : await serveWorkerHealth({ port: config.HEALTH_PORT, workers, dataSource });
   onShutdown(logger, [
     { name: 'carrier dispatcher', run: stopDispatcher },
     {
@@ -132,6 +131,7 @@ async function main() {
     {
       name: 'connections',
       run: async () => {
+        health?.close();
         await clientConnection.close();
         await connection.close();
         redis.disconnect();
@@ -139,7 +139,7 @@ async function main() {
       },
     },
   ], config.SHUTDOWN_GRACE_MS + 5000);
-  logger.info({ taskQueues: [...queues], metricsPort: config.METRICS_PORT, bundle: 'workflowBundle' in bundle }, 'worker started');
+  logger.info({ taskQueues: [...queues], metricsPort: config.METRICS_PORT, healthPort: config.HEALTH_PORT, bundle: 'workflowBundle' in bundle }, 'worker started');
   await running;
 }
 

@@ -8,8 +8,9 @@ import type { DataConverter, Duration } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { type AdoptOrders, createMigrationActivities, startOrderWorkflows } from '../activities/migration';
+import { type AdoptOrders, createMigrationActivities } from '../activities/migration';
 import { MIGRATION_TASK_QUEUE } from '../domain/ids';
+import { startOrderWorkflows } from './adopt-legacy-orders';
 
 export * from './migration-schedule';
 
@@ -22,13 +23,15 @@ export interface MigrationWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   logger?: Logger;
+  /** The storefront migrated customers and orders belong to (LEGACY_STOREFRONT; default 'legacy'). */
+  storefront?: string;
   /**
    * Adopts the in-flight legacy orders: starts their order workflows on `orderTaskQueue`
    * (default 'orders'). Without it (and without `adoptOrders`) awaiting orders are only counted.
    */
   client?: Client;
   orderTaskQueue?: string;
-  /** Replaces the client-based adoption hook (activities/migration/adopt-legacy-orders.ts). */
+  /** Replaces the client-based adoption hook (./adopt-legacy-orders.ts). */
   adoptOrders?: AdoptOrders;
   /** A prebuilt bundle (production). Without it the workflows are bundled from `workflowsPath` at start. */
   workflowBundle?: WorkflowBundleOption;
@@ -57,6 +60,7 @@ export async function createMigrationWorker(options: MigrationWorkerOptions): Pr
     activities: createMigrationActivities({
       dataSource: options.dataSource,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.storefront ? { storefront: options.storefront } : {}),
       ...(adoptOrders ? { adoptOrders } : {}),
       ...(options.batchPauseMs ? { batchPauseMs: options.batchPauseMs } : {}),
     }),

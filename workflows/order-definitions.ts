@@ -4,7 +4,7 @@ import { defineSearchAttributeKey, type Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ORDERS_TASK_QUEUE, orderWorkflowId } from '../domain/ids';
 import type { CreateOrderInput, OrderLine, OrderLineInput, ShippingAddress } from '../domain/order';
-import type { OrderStatus } from '../domain/order-status';
+import type { AdoptedStatus, OrderStatus } from '../domain/order-status';
 import type { Totals } from '../domain/pricing';
 
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
@@ -30,7 +30,7 @@ export interface LegacyAdoption {
   /** The status the migration imported the order with. */
   from: AdoptedStatus;
 }
-export type AdoptedStatus = Extract<OrderStatus, 'PROCESSING' | 'SHIPPED' | 'NEEDS_ATTENTION'>;
+export type { AdoptedStatus };
 
 /** Retry policy of the payment and carrier calls; when it runs out the order is parked. */
 export interface ProviderRetryOptions {

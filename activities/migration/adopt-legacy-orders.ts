@@ -2,25 +2,22 @@
 //
 // The migration imports legacy P, S and N orders as projections (PROCESSING / SHIPPED /
 // NEEDS_ATTENTION 'legacy order without payment') and lists them in migration_adoptions with
-// adopted_at null. Each is adopted by an order workflow started with `input.adoption` (see
+// adopted_at null. Each is adopted by an order workflow started with an `adoption` input (see
 // LegacyAdoption in workflows/order-definitions.ts): reservation and authorization are marked as
 // legacy and never repeated; P continues with the shipment, S waits for delivery, N stays parked
 // until an operator cancels it.
 //
-// `adoptOrders` (createMigrationActivities) receives a page of awaiting orders and returns the ids
-// now owned by a workflow; each is marked adopted with its workflow id, and from then on the
-// migration never writes that order again (a later legacy change is quarantined as
-// changed_after_adoption). `startOrderWorkflows(client, ...)` is the real one: one workflow per
-// order with the usual start options (id order-<uuid>, conflict policy USE_EXISTING, reuse policy
-// REJECT_DUPLICATE), so a re-run or a retried page reaches the workflow it started before. The
-// migration workflow calls `adoptLegacyOrders` once per run, after the batches, before the
-// reconciliation. Without `adoptOrders` it only counts what is waiting.
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+// `adoptLegacyOrders` (the migration workflow calls it once per run, after the batches, before
+// the reconciliation) hands each page of awaiting orders to the `AdoptOrders` hook and marks the
+// ids it answers adopted with their workflow id; from then on the migration never writes that
+// order again (a later legacy change is quarantined as changed_after_adoption). The hook that
+// starts the workflows holds a Temporal client, so it lives with the worker
+// (workers/adopt-legacy-orders.ts); without a hook awaiting orders are only counted.
 import type { DataSource } from 'typeorm';
-import { ORDERS_TASK_QUEUE, orderWorkflowId } from '../../domain/ids';
-import type { OrderLineInput, ShippingAddress } from '../../domain/order';
-import type { orderWorkflow } from '../../workflows/order';
-import { type AdoptedStatus, ORDER_WORKFLOW_TYPE, type OrderWorkflowInput, orderWorkflowStartOptions } from '../../workflows/order-definitions';
+import { orderWorkflowId } from '../../domain/ids';
+import type { CreateOrderInput, OrderLineInput, ShippingAddress } from '../../domain/order';
+import type { AdoptedStatus } from '../../domain/order-status';
+import { batchColumns } from '../../entities/batch-columns';
 
 export interface AwaitingAdoption {
   orderId: string;
@@ -37,7 +34,14 @@ export interface AdoptionResult {
   adopted: number;
 }
 
+/** An order workflow's input for adopting one order (the `order` and `adoption` of its input). */
+export interface AdoptionInput {
+  order: CreateOrderInput;
+  adoption: { legacyOrderNo: number; from: AdoptedStatus };
+}
+
 const PAGE = 500;
+const ADOPTED_COLUMNS = batchColumns({ order_id: 'uuid', workflow_id: 'varchar' });
 
 export async function listOrdersAwaitingAdoption(dataSource: DataSource, opts: { afterOrderNo?: number; limit?: number } = {}): Promise<AwaitingAdoption[]> {
   const rows: { order_id: string; legacy_order_no: number; legacy_status: AwaitingAdoption['legacyStatus']; imported_status: AdoptedStatus }[] = await dataSource.query(
@@ -52,9 +56,9 @@ export async function markOrdersAdopted(dataSource: DataSource, orderIds: string
   if (orderIds.length === 0) return;
   await dataSource.query(
     `UPDATE migration_adoptions SET adopted_at = now(), workflow_id = w.workflow_id
-       FROM unnest($1::uuid[], $2::varchar[]) AS w(order_id, workflow_id)
+       FROM ${ADOPTED_COLUMNS.unnest('w')}
       WHERE migration_adoptions.order_id = w.order_id AND migration_adoptions.adopted_at IS NULL`,
-    [orderIds, orderIds.map(orderWorkflowId)],
+    ADOPTED_COLUMNS.arrays(orderIds.map((id) => ({ order_id: id, workflow_id: orderWorkflowId(id) }))),
   );
 }
 
@@ -78,7 +82,7 @@ export async function adoptLegacyOrders(dataSource: DataSource, adoptOrders: Ado
 }
 
 /** The order workflows' input for a page of awaiting orders, from the projections the migration wrote. */
-export async function adoptionInputs(dataSource: DataSource, orders: AwaitingAdoption[]): Promise<OrderWorkflowInput[]> {
+export async function adoptionInputs(dataSource: DataSource, orders: AwaitingAdoption[]): Promise<AdoptionInput[]> {
   const rows: { id: string; customer_id: string; shipping_address: ShippingAddress; lines: OrderLineInput[] }[] = await dataSource.query(
     `SELECT o.id, o.customer_id, o.shipping_address,
             (SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity) ORDER BY l.line_no) FROM order_lines l WHERE l.order_id = o.id) AS lines
@@ -95,32 +99,4 @@ export async function adoptionInputs(dataSource: DataSource, orders: AwaitingAdo
       adoption: { legacyOrderNo, from: importedStatus },
     };
   });
-}
-
-/**
- * The adoption hook on a Temporal client: starts one order workflow per awaiting order (a few at
- * a time) and answers every id whose workflow now exists, whether started now or before.
- */
-export function startOrderWorkflows(client: Client, dataSource: DataSource, opts: { taskQueue?: string; concurrency?: number } = {}): AdoptOrders {
-  const taskQueue = opts.taskQueue ?? ORDERS_TASK_QUEUE;
-  const concurrency = opts.concurrency ?? 20;
-  return async (orders) => {
-    const inputs = await adoptionInputs(dataSource, orders);
-    const adopted: string[] = [];
-    let next = 0;
-    const startNext = async (): Promise<void> => {
-      while (next < inputs.length) {
-        const input = inputs[next++];
-        try {
-          await client.workflow.start<typeof orderWorkflow>(ORDER_WORKFLOW_TYPE, orderWorkflowStartOptions(input, taskQueue));
-        } catch (err) {
-          // Already ran to its end (reuse policy REJECT_DUPLICATE): adopted before.
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
-        adopted.push(input.order.orderId);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, inputs.length) }, startNext));
-    return adopted;
-  };
 }

@@ -1,8 +1,10 @@
 // Customers: tier, country and e-mail as they are (trimmed); a deleted customer is migrated
 // inactive (its orders need it) and noted in the quarantine; a duplicate account (same e-mail
 // ignoring case as a customer with a lower cust_id) is not migrated: it is quarantined as merged
-// into the original, and its orders are migrated onto the original customer.
+// into the original, and its orders are migrated onto the original customer. Customers belong to
+// the legacy storefront (ctx.storefront), where e-mails are unique; a row keeps its storefront.
 import type { Tier } from '../../domain/pricing';
+import { type RowOf, batchColumns } from '../../entities/batch-columns';
 import { type BatchContext, type PhaseOutcome, START_MODIFIED_DT, TIMESTAMP_TEXT, cleanText, emptyCounts } from './batch';
 import type { Watermark } from './contract';
 import { legacyCustomerId } from './legacy-ids';
@@ -19,6 +21,7 @@ interface LegacyCustomerRow {
 }
 
 const TIERS: ReadonlySet<string> = new Set<Tier>(['G', 'S', 'B']);
+const CUSTOMER_COLUMNS = batchColumns({ id: 'uuid', name: 'varchar', email: 'varchar', tier: 'char(1)', country: 'char(2)', active: 'boolean', legacy_cust_id: 'int' });
 
 export async function migrateCustomers(ctx: BatchContext, after: Watermark | null): Promise<PhaseOutcome> {
   const rows: LegacyCustomerRow[] = await ctx.manager.query(
@@ -42,13 +45,13 @@ export async function migrateCustomers(ctx: BatchContext, after: Watermark | nul
   );
   const originalOf = new Map(originals.map((o) => [o.email_key, o.original]));
   const owners: { email_key: string; id: string }[] = await ctx.manager.query(
-    'SELECT lower(email) AS email_key, id FROM customers WHERE lower(email) = ANY ($1::text[])',
-    [emailKeys],
+    'SELECT lower(email) AS email_key, id FROM customers WHERE storefront = $2 AND lower(email) = ANY ($1::text[])',
+    [emailKeys, ctx.storefront],
   );
   const ownerOf = new Map(owners.map((o) => [o.email_key, o.id]));
 
   const entries: QuarantineEntry[] = [];
-  const valid: { id: string; name: string; email: string | null; tier: string | null; country: string | null; active: boolean; custId: number }[] = [];
+  const valid: RowOf<typeof CUSTOMER_COLUMNS>[] = [];
   for (const row of rows) {
     const key = String(row.cust_id);
     const id = legacyCustomerId(row.cust_id);
@@ -79,28 +82,19 @@ export async function migrateCustomers(ctx: BatchContext, after: Watermark | nul
     if (row.is_deleted) {
       entries.push({ ...base, reason: 'deleted_customer', detail: 'deleted in the legacy system; migrated inactive for its orders', disposition: 'imported_inactive', targetId: id });
     }
-    valid.push({ id, name: row.cust_name, email, tier, country: cleanText(row.country)?.toUpperCase() ?? null, active: !row.is_deleted, custId: row.cust_id });
+    valid.push({ id, name: row.cust_name, email, tier, country: cleanText(row.country)?.toUpperCase() ?? null, active: !row.is_deleted, legacy_cust_id: row.cust_id });
   }
 
   if (valid.length > 0) {
     const written: { inserted: boolean }[] = await ctx.manager.query(
-      `INSERT INTO customers (id, name, email, tier, country, active, legacy_cust_id)
-       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::char(1)[], $5::char(2)[], $6::boolean[], $7::int[])
+      `INSERT INTO customers (${CUSTOMER_COLUMNS.names}, storefront) SELECT c.*, $8::varchar FROM ${CUSTOMER_COLUMNS.unnest('c')}
        ON CONFLICT (id) DO UPDATE
           SET name = excluded.name, email = excluded.email, tier = excluded.tier, country = excluded.country,
               active = excluded.active, legacy_cust_id = excluded.legacy_cust_id, updated_at = now()
         WHERE (customers.name, customers.email, customers.tier, customers.country, customers.active, customers.legacy_cust_id)
               IS DISTINCT FROM (excluded.name, excluded.email, excluded.tier, excluded.country, excluded.active, excluded.legacy_cust_id)
        RETURNING (xmax = 0) AS inserted`,
-      [
-        valid.map((c) => c.id),
-        valid.map((c) => c.name),
-        valid.map((c) => c.email),
-        valid.map((c) => c.tier),
-        valid.map((c) => c.country),
-        valid.map((c) => c.active),
-        valid.map((c) => c.custId),
-      ],
+      [...CUSTOMER_COLUMNS.arrays(valid), ctx.storefront],
     );
     counts.inserted = written.filter((w) => w.inserted).length;
     counts.updated = written.length - counts.inserted;

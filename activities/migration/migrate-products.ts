@@ -4,6 +4,7 @@
 // (receipts, shipments) are kept; a re-run with an unchanged qty_on_hand moves nothing.
 import { unitPriceFromDecimal } from '../../domain/money';
 import { SKU_PATTERN } from '../../domain/order';
+import { batchColumns } from '../../entities/batch-columns';
 import { type BatchContext, type PhaseOutcome, START_MODIFIED_DT, TIMESTAMP_TEXT, emptyCounts } from './batch';
 import type { Watermark } from './contract';
 import { type QuarantineEntry, syncQuarantine } from './quarantine';
@@ -15,6 +16,9 @@ interface LegacyProductRow {
   qty_on_hand: number;
   modified_dt: string;
 }
+
+const PRODUCT_COLUMNS = batchColumns({ sku: 'varchar', name: 'varchar', unit_price_decimal: 'numeric', unit_price: 'bigint' });
+const MOVE_COLUMNS = batchColumns({ sku: 'varchar', delta: 'int', n: 'int', legacy_qty: 'int' });
 
 /** The dedupe key prefix of the ledger's import movements: 'legacy_import:<sku>:<n>'. */
 export const LEGACY_IMPORT_MOVEMENT = 'legacy_import';
@@ -58,14 +62,13 @@ export async function migrateProducts(ctx: BatchContext, after: Watermark | null
   let inserted = 0;
   if (valid.length > 0) {
     const written: { sku: string; inserted: boolean }[] = await ctx.manager.query(
-      `INSERT INTO products (sku, name, unit_price_decimal, unit_price)
-       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::numeric[], $4::bigint[])
+      `INSERT INTO products (${PRODUCT_COLUMNS.names}) SELECT * FROM ${PRODUCT_COLUMNS.unnest('p')}
        ON CONFLICT (sku) DO UPDATE
           SET name = excluded.name, unit_price_decimal = excluded.unit_price_decimal, unit_price = excluded.unit_price,
               version = products.version + 1, updated_at = now()
         WHERE (products.name, products.unit_price_decimal) IS DISTINCT FROM (excluded.name, excluded.unit_price_decimal)
        RETURNING sku, (xmax = 0) AS inserted`,
-      [valid.map((p) => p.sku), valid.map((p) => p.name), valid.map((p) => p.unitPriceDecimal), valid.map((p) => p.unitPrice)],
+      PRODUCT_COLUMNS.arrays(valid.map((p) => ({ sku: p.sku, name: p.name, unit_price_decimal: p.unitPriceDecimal, unit_price: p.unitPrice }))),
     );
     for (const w of written) {
       changed.add(w.sku);
@@ -87,7 +90,7 @@ export async function migrateProducts(ctx: BatchContext, after: Watermark | null
       .filter((m) => m.delta !== 0);
     if (moves.length > 0) {
       const moved: { sku: string }[] = await ctx.manager.query(
-        `WITH d AS (SELECT * FROM unnest($1::varchar[], $2::int[], $3::int[], $4::int[]) AS d(sku, delta, n, legacy_qty)),
+        `WITH d AS (SELECT * FROM ${MOVE_COLUMNS.unnest('d')}),
               moved AS (
                 UPDATE products p SET on_hand = p.on_hand + d.delta, version = p.version + 1, updated_at = now()
                   FROM d WHERE p.sku = d.sku AND p.on_hand + d.delta >= p.reserved
@@ -96,7 +99,7 @@ export async function migrateProducts(ctx: BatchContext, after: Watermark | null
          SELECT sku, delta, 'migrate', on_hand, '${LEGACY_IMPORT_MOVEMENT}:' || sku || ':' || n, 'legacy import: qty_on_hand ' || legacy_qty
            FROM moved
          RETURNING sku`,
-        [moves.map((m) => m.sku), moves.map((m) => m.delta), moves.map((m) => m.n), moves.map((m) => m.onHand)],
+        MOVE_COLUMNS.arrays(moves.map((m) => ({ sku: m.sku, delta: m.delta, n: m.n, legacy_qty: m.onHand }))),
       );
       const movedSkus = new Set(moved.map((m) => m.sku));
       for (const m of moves) {

@@ -3,6 +3,7 @@
 // are upserted (a row is written only when something about it changed, so a re-run changes
 // nothing), and older reasons of those rows that no longer hold are marked resolved.
 import type { LegacySourceTable, QuarantineDisposition } from '../../entities/migration-quarantine';
+import { batchColumns } from '../../entities/batch-columns';
 import type { BatchContext } from './batch';
 
 export interface QuarantineEntry {
@@ -24,6 +25,18 @@ export interface QuarantineScope {
   parentKeys?: string[];
 }
 
+const REASON_COLUMNS = batchColumns({ source_key: 'varchar', reason: 'varchar' });
+const ENTRY_COLUMNS = batchColumns({
+  source_table: 'varchar',
+  source_key: 'varchar',
+  parent_key: 'varchar',
+  reason: 'varchar',
+  detail: 'text',
+  disposition: 'varchar',
+  target_id: 'uuid',
+  source_modified_dt: 'timestamp',
+});
+
 /** Writes `entries` and resolves stale reasons within `scopes`; returns how many source rows are quarantined. */
 export async function syncQuarantine(ctx: BatchContext, scopes: QuarantineScope[], entries: QuarantineEntry[]): Promise<number> {
   const unique = new Map<string, QuarantineEntry>();
@@ -39,9 +52,8 @@ export async function syncQuarantine(ctx: BatchContext, scopes: QuarantineScope[
       `UPDATE migration_quarantine q SET resolved_at = now(), updated_at = now()
         WHERE q.source_schema = $1 AND q.source_table = $2 AND q.resolved_at IS NULL
           AND (q.source_key = ANY ($3::varchar[]) OR q.parent_key = ANY ($4::varchar[]))
-          AND NOT EXISTS (SELECT 1 FROM unnest($5::varchar[], $6::varchar[]) AS c(source_key, reason)
-                           WHERE c.source_key = q.source_key AND c.reason = q.reason)`,
-      [ctx.sourceSchema, scope.table, keys, parentKeys, current.map((e) => e.key), current.map((e) => e.reason)],
+          AND NOT EXISTS (SELECT 1 FROM ${REASON_COLUMNS.unnest('c', 5)} WHERE c.source_key = q.source_key AND c.reason = q.reason)`,
+      [ctx.sourceSchema, scope.table, keys, parentKeys, ...REASON_COLUMNS.arrays(current.map((e) => ({ source_key: e.key, reason: e.reason })))],
     );
   }
 
@@ -49,8 +61,7 @@ export async function syncQuarantine(ctx: BatchContext, scopes: QuarantineScope[
     await ctx.manager.query(
       `INSERT INTO migration_quarantine
               (run_id, source_schema, source_table, source_key, parent_key, reason, detail, disposition, target_id, source_modified_dt)
-       SELECT $1, $2, t.* FROM unnest($3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::text[], $8::varchar[], $9::uuid[], $10::timestamp[])
-           AS t(source_table, source_key, parent_key, reason, detail, disposition, target_id, source_modified_dt)
+       SELECT $1, $2, t.* FROM ${ENTRY_COLUMNS.unnest('t', 3)}
        ON CONFLICT (source_schema, source_table, source_key, reason) DO UPDATE
           SET detail = excluded.detail, disposition = excluded.disposition, target_id = excluded.target_id,
               parent_key = excluded.parent_key, source_modified_dt = excluded.source_modified_dt,
@@ -61,14 +72,18 @@ export async function syncQuarantine(ctx: BatchContext, scopes: QuarantineScope[
       [
         ctx.runId,
         ctx.sourceSchema,
-        rows.map((e) => e.table),
-        rows.map((e) => e.key),
-        rows.map((e) => e.parentKey ?? null),
-        rows.map((e) => e.reason),
-        rows.map((e) => e.detail),
-        rows.map((e) => e.disposition),
-        rows.map((e) => e.targetId ?? null),
-        rows.map((e) => e.modifiedDt ?? null),
+        ...ENTRY_COLUMNS.arrays(
+          rows.map((e) => ({
+            source_table: e.table,
+            source_key: e.key,
+            parent_key: e.parentKey ?? null,
+            reason: e.reason,
+            detail: e.detail,
+            disposition: e.disposition,
+            target_id: e.targetId ?? null,
+            source_modified_dt: e.modifiedDt ?? null,
+          })),
+        ),
       ],
     );
   }

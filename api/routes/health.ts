@@ -1,8 +1,7 @@
 // Liveness (the process answers) and readiness (PostgreSQL, Redis and Temporal all answer).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { check } from '../../runtime/health-check';
 import type { ApiDeps, AppEnv } from '../deps';
-
-const CHECK_TIMEOUT_MS = 2000;
 
 const Check = z.object({ status: z.enum(['ok', 'fail']), detail: z.string().optional() });
 const Readiness = z
@@ -27,23 +26,6 @@ const ready = createRoute({
     503: { description: 'a dependency failed; its check says which', content: { 'application/json': { schema: Readiness } } },
   },
 });
-
-async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
-    return { status: 'ok' };
-  } catch (err) {
-    return { status: 'fail', detail: (err as Error).message };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export function healthRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>();

@@ -33,19 +33,26 @@ describe('the carrier dispatcher', () => {
   });
 
   it('waits for the delays: nothing before the ship delay, delivered only after the delivery delay', async () => {
-    const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 300, deliverAfterMs: 300 });
+    const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 60_000, deliverAfterMs: 60_000 });
     const { carrierShipmentId } = await book(carrier);
     const kinds: string[] = [];
     const deliver = async (e: CarrierDispatchEvent) => void kinds.push(e.kind);
+    // The delays pass without waiting for them: the shipment's due times move a minute earlier.
+    const aMinutePasses = () =>
+      db.dataSource.query(
+        `UPDATE sim_carrier_shipments SET ship_due_at = ship_due_at - interval '1 minute', deliver_due_at = deliver_due_at - interval '1 minute'
+          WHERE shipment_id = $1`,
+        [carrierShipmentId],
+      );
 
     await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver });
     expect(kinds).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await aMinutePasses();
     await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver });
     expect(kinds).toEqual(['shipped']);
     await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver });
     expect(kinds).toEqual(['shipped']);
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await aMinutePasses();
     await dispatchDueCarrierEvents({ dataSource: db.dataSource, deliver });
     expect(kinds).toEqual(['shipped', 'delivered']);
     expect(await statusOf(carrierShipmentId)).toBe('DELIVERED');
@@ -88,15 +95,22 @@ describe('the carrier dispatcher', () => {
     const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 0, deliverAfterMs: 0 });
     const bookings = await Promise.all(Array.from({ length: 20 }, () => book(carrier)));
     const sent: CarrierDispatchEvent[] = [];
+    let allSent!: () => void;
+    const fortySent = new Promise<void>((resolve) => (allSent = resolve));
     const deliver = async (e: CarrierDispatchEvent) => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 5)); // a delivery takes a moment: the dispatchers overlap
       sent.push(e);
+      if (sent.length === 40) allSent();
     };
 
     const stops = [startCarrierDispatcher({ dataSource: db.dataSource, deliver, pollMs: 20, batchSize: 5 }), startCarrierDispatcher({ dataSource: db.dataSource, deliver, pollMs: 20, batchSize: 5 })];
-    const deadline = Date.now() + 10_000;
-    while (sent.length < 40 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    await Promise.all(stops.map((stop) => stop()));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([fortySent, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${sent.length} of 40 events sent within 10 s`)), 10_000)))]);
+    } finally {
+      clearTimeout(timer);
+      await Promise.all(stops.map((stop) => stop()));
+    }
 
     expect(sent).toHaveLength(40);
     for (const { carrierShipmentId } of bookings) {

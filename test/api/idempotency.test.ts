@@ -72,15 +72,15 @@ describe('Idempotency-Key on POST /v1/orders', () => {
 
   it('answers 409 with Retry-After while the first request is still in flight', async () => {
     const key = newKey();
-    const release = api.hold('placeOrder', orderIdFor('dev-client', key));
+    const held = api.hold('placeOrder', orderIdFor('dev-client', key));
     const body = orderBody(customerId, [{ sku, quantity: 1 }]);
     const first = post(key, body);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await held.reached;
     const concurrent = await post(key, body);
     expect(concurrent.status).toBe(409);
     expect(concurrent.body.errors[0].code).toBe('request_in_flight');
     expect(concurrent.headers.get('retry-after')).toBe('1');
-    release();
+    held.release();
     expect((await first).status).toBe(202);
   });
 

@@ -2,12 +2,13 @@
 // dev server, with a real order worker on a task queue of the test file's own. Every response a
 // test receives through `call()` is checked against the app's own /openapi.json.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Redis from 'ioredis';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { createOrderActivities, type OrderActivities } from '../../activities';
@@ -84,12 +85,13 @@ export interface ApiHarness {
   /** Every response checked so far, for the "all responses matched" assertion. */
   checked: number;
   /**
-   * Holds the named activity of one order at its start until the returned release is called, so
-   * a test can act while the saga is at a known step (the activity itself then runs for real).
-   * A held local activity (PostgreSQL work, see workflows/order.ts) holds its whole workflow
-   * task: no update or signal reaches the order until it is released.
+   * Holds the named activity of one order at its start until `release` is called, so a test can
+   * act while the saga is at a known step (the activity itself then runs for real); `reached`
+   * resolves when the activity was called and is being held. A held local activity (PostgreSQL
+   * work, see workflows/order.ts) holds its whole workflow task: no update or signal reaches the
+   * order until it is released.
    */
-  hold(activity: keyof OrderActivities, orderId: string): () => void;
+  hold(activity: keyof OrderActivities, orderId: string): { reached: Promise<void>; release: () => void };
   /**
    * Makes the named activity of one order fail for good (non-retryable, not a business failure),
    * as an outage that outlasted its retries does, until the returned function is called: the
@@ -100,7 +102,8 @@ export interface ApiHarness {
   stopWorker(): Promise<void>;
   /** Starts the order worker again on the same task queue. */
   startWorker(): Promise<void>;
-  token(scope?: string): Promise<string>;
+  /** An access token of `client` (default: the development client) for `scope` (default: all of the development client's). */
+  token(scope?: string, client?: { id: string; secret: string }): Promise<string>;
   call<T = Json>(method: string, path: string, options?: CallOptions): Promise<ApiResponse<T>>;
   close(): Promise<void>;
 }
@@ -116,6 +119,8 @@ export interface HarnessOptions {
   temporalEnv?: TestWorkflowEnvironment;
   /** The API's Temporal client (default: the environment's, which has no payload codec). */
   temporalClient?: Client;
+  /** The order activities' logger (default: silent). */
+  activityLogger?: Logger;
 }
 
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -142,7 +147,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const deps: ApiDeps = { config, logger: silent, dataSource, redis, redisSubscriber, temporal: options.temporalClient ?? env.client, metrics: new Registry() };
   const app = createApp(deps);
 
-  const holds = new Map<string, { promise: Promise<void>; release: () => void }>();
+  const holds = new Map<string, { promise: Promise<void>; release: () => void; reached: () => void }>();
   const failures = new Set<string>();
   let worker: RunningWorker | undefined;
   let activities: OrderActivities | undefined;
@@ -153,14 +158,18 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       payment: new PaymentSimulator({ dataSource, latencyMs: 0 }),
       // Manual carrier: the tests ship and deliver through the API.
       carrier: new CarrierSimulator({ dataSource, latencyMs: 0, shipAfterMs: null, deliverAfterMs: null }),
-      logger: silent,
+      logger: options.activityLogger ?? silent,
     });
     activities = Object.fromEntries(
       Object.entries(real).map(([name, fn]) => [
         name,
         async (input: { orderId?: string; order?: { orderId: string } }) => {
           const orderId = input.orderId ?? input.order?.orderId;
-          await holds.get(`${name}:${orderId}`)?.promise;
+          const hold = holds.get(`${name}:${orderId}`);
+          if (hold) {
+            hold.reached();
+            await hold.promise;
+          }
           if (failures.has(`${name}:${orderId}`)) throw ApplicationFailure.nonRetryable(`${name} is down (test)`, 'TestOutage');
           return (fn as (i: unknown) => Promise<unknown>)(input);
         },
@@ -192,29 +201,36 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       if (!worker) worker = await startOrderWorker({ env, taskQueue, activities: activities! });
     },
     hold(activity, orderId) {
+      const key = `${activity}:${orderId}`;
       let release!: () => void;
+      let reached!: () => void;
       const promise = new Promise<void>((resolve) => (release = resolve));
-      holds.set(`${activity}:${orderId}`, { promise, release });
-      return () => {
-        release();
-        holds.delete(`${activity}:${orderId}`);
+      const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+      holds.set(key, { promise, release, reached });
+      return {
+        reached: reachedPromise,
+        release: () => {
+          release();
+          holds.delete(key);
+        },
       };
     },
     fail(activity, orderId) {
       failures.add(`${activity}:${orderId}`);
       return () => failures.delete(`${activity}:${orderId}`);
     },
-    async token(scope = 'orders:read orders:write catalog:write ops') {
-      const cached = tokens.get(scope);
+    async token(scope = 'orders:read orders:write catalog:write ops', client = { id: 'dev-client', secret: 'dev-secret' }) {
+      const cacheKey = `${client.id} ${scope}`;
+      const cached = tokens.get(cacheKey);
       if (cached) return cached;
       const res = await app.request('/oauth/token', {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'dev-client', client_secret: 'dev-secret', scope }).toString(),
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret, scope }).toString(),
       });
       if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
       const { access_token: token } = (await res.json()) as { access_token: string };
-      tokens.set(scope, token);
+      tokens.set(cacheKey, token);
       return token;
     },
     async call(method, path, opts = {}) {
@@ -254,6 +270,24 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     },
   };
   return harness;
+}
+
+/** The API over real HTTP on a free port: the server's own request listener (cached reads ahead of hono). */
+export async function serveOverHttp(api: ApiHarness): Promise<{ base: string; close(): Promise<void> }> {
+  const server = createHttpServer(api.app.requestListener());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** How many single-order reads the server answered from the in-process cache ahead of hono so far. */
+export async function cachedReadsAnsweredAhead(api: ApiHarness): Promise<number> {
+  return (await api.deps.metrics.getSingleMetric('http_cached_order_reads_total')!.get()).values[0]?.value ?? 0;
 }
 
 // ---------------------------------------------------------------- documents

@@ -37,10 +37,15 @@ try {
 }
 
 export const TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+export const TEMPORAL_NAMESPACE = process.env.TEMPORAL_NAMESPACE ?? 'default';
 
-/** Attaches to the dev server the test run started (TEMPORAL_ADDRESS). */
+/**
+ * Attaches to the server the test run started (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE): the dev
+ * server (`./dev test`) or the Temporal cluster (`./dev test-cluster`). Either must already have
+ * the namespace, the order search attributes and the dynamic config for update-with-start.
+ */
 export function connectToDevServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createFromExistingServer({ address: TEMPORAL_ADDRESS });
+  return TestWorkflowEnvironment.createFromExistingServer({ address: TEMPORAL_ADDRESS, namespace: TEMPORAL_NAMESPACE });
 }
 
 /**

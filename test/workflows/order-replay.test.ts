@@ -16,7 +16,19 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CreateOrderInput } from '../../domain';
 import { Worker } from '@temporalio/worker';
-import { FAST_PROVIDER_RETRY, SagaTestBed, type OrderHandle, historyFromJson, historyToJson, orderInput, orderWorkflowBundle, stateEventually } from '../support/temporal';
+import { clientAddingCause } from '../../api/request-cause-header';
+import { withRequestContext } from '../../runtime/logger';
+import {
+  FAST_PROVIDER_RETRY,
+  SagaTestBed,
+  type OrderHandle,
+  historyFromJson,
+  historyToJson,
+  orderInput,
+  orderWorkflowBundle,
+  placeOrder,
+  stateEventually,
+} from '../support/temporal';
 import {
   type AdoptedStatus,
   ORDER_WORKFLOW_TYPE,
@@ -244,6 +256,18 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
       await deliver(handle, order.orderId);
       return handle;
     });
+  },
+  async 'placed-and-cancelled-through-the-api'() {
+    // As the API does it: the start, the update and the steps carry the request cause header.
+    const { order } = await bed.simpleOrder();
+    const client = clientAddingCause(bed.client);
+    const { handle } = await withRequestContext({ requestId: 'req-place', clientId: 'shop' }, () => placeOrder(client, order, { taskQueue: bed.taskQueue }));
+    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    await withRequestContext({ requestId: 'req-cancel', clientId: 'shop' }, () =>
+      client.workflow.getHandle(handle.workflowId).executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] }),
+    );
+    await handle.result();
+    return handle;
   },
   async 'shipped-by-operator-delivered'() {
     const { handle } = await awaitingPickupOrder();

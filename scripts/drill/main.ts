@@ -1,0 +1,100 @@
+// The fault drill (`./dev drill [--orders 300] [--short]`, through scripts/drill.sh, which starts
+// PostgreSQL, Redis and the Temporal dev server on ports of their own and hands us their
+// addresses). This process starts the worker and the API as child processes (processes.ts),
+// creates a few hundred orders through the HTTP API (load.ts) and meanwhile injects the profile's
+// faults (faults.ts): worker SIGKILLs, a Temporal restart, Redis and then PostgreSQL stopped for
+// a while. Every HTTP answer is recorded. Afterwards it waits for the orders to settle (settle.ts),
+// checks the invariants against PostgreSQL and Temporal (invariants.ts), prints one line per
+// invariant and the figures (report.ts), and exits 1 when any invariant is violated.
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Pool } from 'pg';
+import { ROOT } from '../lib/child-process';
+import { FaultInjector } from './faults';
+import { gatherFacts } from './facts';
+import { DrillClient } from './http';
+import { checkInvariants } from './invariants';
+import { createCatalogue, newOrder, placeOrder } from './load';
+import { DrillProcess } from './processes';
+import { profileFromArgs } from './profile';
+import { report } from './report';
+import { settle } from './settle';
+import { DrillLog, drillSettings, rand, sleep } from './tools';
+
+async function main(): Promise<number> {
+  const settings = drillSettings();
+  const log = new DrillLog(settings.state);
+  const profile = profileFromArgs(process.argv.slice(2));
+  log.note(`fault drill (${profile.name}): ${profile.orders} orders over ${profile.loadSeconds} s; API ${settings.apiUrl}, Temporal ${settings.temporalAddress}; logs in ${path.relative(ROOT, settings.logsDir)}/`);
+  const worker = new DrillProcess('worker', settings, log);
+  const api = new DrillProcess('api', settings, log);
+  const client = new DrillClient(settings.apiUrl);
+  const faults = new FaultInjector(log, worker);
+  try {
+    worker.start();
+    api.start();
+    await Promise.all([worker.waitReady(90_000), api.waitReady(90_000)]);
+    await client.fetchToken();
+    const catalogue = await createCatalogue(client, profile.orders);
+    log.note(`worker and API up; ${catalogue.customers.length} customers, ${catalogue.products.length} products`);
+
+    // The load and the faults run side by side.
+    const loadStarted = Date.now();
+    const orders = Array.from({ length: profile.orders }, () => newOrder(catalogue));
+    const load = Promise.all(
+      orders.map(async (order, i) => {
+        await sleep((i / profile.orders) * profile.loadSeconds * 1000 + rand(0, 200));
+        await placeOrder(client, order);
+      }),
+    );
+    const faulting = (async () => {
+      for (const { at, fault } of profile.faults) {
+        const wait = loadStarted + at * 1000 - Date.now();
+        if (wait > 0) await sleep(wait);
+        await faults.apply(fault);
+      }
+    })();
+    let reported = 0;
+    const progress = setInterval(() => {
+      const done = orders.filter((o) => o.createStatus !== null).length;
+      if (done !== reported) log.note(`load: ${done}/${profile.orders} orders answered, ${client.answers.length} HTTP answers`);
+      reported = done;
+    }, 10_000);
+    await faulting;
+    await load;
+    clearInterval(progress);
+    log.note(`load done: ${orders.filter((o) => o.orderId).length}/${orders.length} accepted; waiting for the orders to settle`);
+
+    const db = new Pool({ connectionString: settings.databaseUrl, max: 4 });
+    db.on('error', () => undefined);
+    const connection = await Connection.connect({ address: settings.temporalAddress });
+    const temporal = new Client({ connection, namespace: 'default' });
+    try {
+      const ids = orders.flatMap((o) => (o.orderId ? [o.orderId] : []));
+      const { retried, waitedMs } = await settle(db, client, log, ids, profile);
+      log.note(`settled after ${(waitedMs / 1000).toFixed(0)} s (${retried} parked order(s) retried)`);
+      await sleep(1000); // visibility catches up with the last completions
+      const facts = await gatherFacts(db, temporal, {
+        orders,
+        catalogue,
+        answers: client.answers,
+        windows: faults.windows,
+        crashes: [...worker.crashes, ...api.crashes],
+        startedAt: log.started,
+      });
+      const checks = await checkInvariants(facts);
+      return report(log, settings.state, profile, facts, checks, faults, retried) ? 0 : 1;
+    } finally {
+      await connection.close().catch(() => undefined);
+      await db.end().catch(() => undefined);
+    }
+  } finally {
+    await api.stop('SIGTERM');
+    await worker.stop('SIGTERM');
+  }
+}
+
+main().then((code) => process.exit(code)).catch((err: unknown) => {
+  process.stderr.write(`drill failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(2);
+});
