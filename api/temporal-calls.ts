@@ -135,8 +135,16 @@ export class OrderWorkflows {
   }
 }
 
+/**
+ * Temporal refuses updates while an order's workflow task keeps failing or timing out (its worker
+ * died under load, or a bug awaits a fix): the order is there, just not now. Update-with-start
+ * reports it as a plain Error, a plain update as FAILED_PRECONDITION; both carry this text.
+ */
+const WORKFLOW_TASK_FAILING = /workflow ?task in failed state/i;
+
 function isUnavailable(err: unknown): boolean {
   if (err instanceof DeadlineExceeded || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  if (WORKFLOW_TASK_FAILING.test(`${(err as Error)?.message} ${(err as { cause?: Error })?.cause?.message}`)) return true;
   const cause = err instanceof ServiceError ? err.cause : err;
   if (isGrpcServiceError(cause)) {
     return [GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GRPC_CANCELLED, GRPC_RESOURCE_EXHAUSTED].includes(cause.code);
