@@ -12,6 +12,7 @@ import type { OrderLine } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import { type RowOf, batchColumns } from '../entities/batch-columns';
 import { Order } from '../entities/order';
+import { currentRequestContext } from '../runtime/logger';
 import type { CarrierAdapter, PaymentAdapter } from './adapters/types';
 import type { AppendedEvent, EventPublisher } from './events-publisher';
 
@@ -107,7 +108,9 @@ export class OrderTransaction {
 
   /**
    * Appends an event and makes the projection change it explains (`changes` to the orders row),
-   * in one statement: the row's event_seq goes up by one and the event takes that seq.
+   * in one statement: the row's event_seq goes up by one and the event takes that seq. The event
+   * records its actor: the API client and request this activity runs for (the request context the
+   * worker's activity interceptor sets from the Temporal header), or none for the system.
    */
   async append(
     type: OrderEventType,
@@ -123,12 +126,14 @@ export class OrderTransaction {
       .returning('event_seq')
       .getQueryAndParameters();
     const p = bumpParams.length;
+    const cause = currentRequestContext();
+    const actor = cause?.clientId ?? null;
     const [{ seq, occurred_at: occurredAt }]: { seq: number; occurred_at: Date }[] = await this.manager.query(
       `WITH bumped AS (${bump})
-       INSERT INTO order_events (order_id, seq, type, dedupe_key, data)
-       SELECT $${p + 1}, event_seq, $${p + 2}, $${p + 3}, $${p + 4} FROM bumped
+       INSERT INTO order_events (order_id, seq, type, dedupe_key, data, actor_client_id, request_id)
+       SELECT $${p + 1}, event_seq, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6} FROM bumped
        RETURNING seq, occurred_at`,
-      [...bumpParams, this.order.id, type, dedupeKey, data],
+      [...bumpParams, this.order.id, type, dedupeKey, data, actor, actor === null ? null : cause!.requestId],
     );
     this.order.eventSeq = seq;
     if (typeof changes.status === 'string') this.order.status = changes.status as OrderStatus;

@@ -6,6 +6,7 @@ import { validate as isUuid } from 'uuid';
 import { BusinessFailure, type BusinessFailureType } from '../domain/failures';
 import { unitPriceFromDecimal } from '../domain/money';
 import { type CreateOrderInput, type OrderLine, validateAddress, validateLines } from '../domain/order';
+import { DEV_STOREFRONT } from '../domain/storefronts';
 import { type Tier, type Totals, priceOrder } from '../domain/pricing';
 import type { Order } from '../entities/order';
 import type { OrderActivities, PlacedOrder, RecordOrderEventInput } from './contract';
@@ -20,17 +21,23 @@ const rejected = (failure: BusinessFailureType, reason: string, customerId: stri
   customerId,
 });
 
+type CustomerRow = { id: string; tier: Tier | null; active: boolean; storefront: string };
+
+/**
+ * The storefront the order belongs to: the placing client's. An order placed before storefronts
+ * (its input has none) goes with its customer, or to the development storefront without one.
+ */
+const storefrontOf = (order: CreateOrderInput, customer: CustomerRow | undefined): string => order.storefront ?? customer?.storefront ?? DEV_STOREFRONT;
+
 /** Checks the order against the catalogue and prices it, inside the recording transaction. */
-async function checkOrder(manager: EntityManager, order: CreateOrderInput): Promise<Verdict> {
+async function checkOrder(manager: EntityManager, order: CreateOrderInput, customer: CustomerRow | undefined): Promise<Verdict> {
   const problems = [...validateLines(order.lines), ...validateAddress(order.shippingAddress)];
   if (problems.length > 0) {
     return rejected(BusinessFailure.InvalidOrder, problems.map((p) => `${p.pointer}: ${p.detail}`).join('; '));
   }
 
-  const [customer]: { id: string; tier: Tier | null; active: boolean }[] = isUuid(order.customerId)
-    ? await manager.query('SELECT id, tier, active FROM customers WHERE id = $1', [order.customerId])
-    : [];
-  if (!customer) return rejected(BusinessFailure.UnknownCustomer, `unknown customer ${order.customerId}`);
+  // A customer of another storefront is no customer of this order's (the API refuses it first).
+  if (!customer || customer.storefront !== storefrontOf(order, customer)) return rejected(BusinessFailure.UnknownCustomer, `unknown customer ${order.customerId}`);
   if (!customer.active) return rejected(BusinessFailure.CustomerInactive, `customer ${customer.id} is not active`, customer.id);
 
   const skus = order.lines.map((line) => line.sku);
@@ -113,16 +120,19 @@ export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'pl
         const recorded = await recordedPlacement(manager, order.orderId);
         if (recorded) return { value: recorded, appended: [] };
 
-        const { placement, customerId } = await checkOrder(manager, order);
+        const [customer]: CustomerRow[] = isUuid(order.customerId)
+          ? await manager.query('SELECT id, tier, active, storefront FROM customers WHERE id = $1', [order.customerId])
+          : [];
+        const { placement, customerId } = await checkOrder(manager, order, customer);
         const tier = placement.accepted ? placement.tier : null;
         const totals = placement.accepted ? placement.totals : null;
         const status = placement.accepted ? 'PENDING' : 'REJECTED';
         const address = validateAddress(order.shippingAddress).length === 0 ? order.shippingAddress : null;
         // Waits for a concurrent placement of the same order and then does nothing.
         const inserted: unknown[] = await manager.query(
-          `INSERT INTO orders (id, status, status_reason, customer_id, customer_tier, shipping_address,
+          `INSERT INTO orders (id, storefront, status, status_reason, customer_id, customer_tier, shipping_address,
                                subtotal, discount, shipping, tax, total, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+           VALUES ($1, $13, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
            ON CONFLICT (id) DO NOTHING RETURNING id`,
           [
             order.orderId,
@@ -137,6 +147,7 @@ export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'pl
             totals?.tax ?? null,
             totals?.total ?? null,
             createdAt,
+            storefrontOf(order, customer),
           ],
         );
         if (inserted.length === 0) return { value: (await recordedPlacement(manager, order.orderId))!, appended: [] };
@@ -148,7 +159,6 @@ export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'pl
           lines: placement.accepted ? placement.lines : order.lines,
           totals,
           placement,
-          ...(order.requestId ? { requestId: order.requestId } : {}),
         });
         if (!placement.accepted) {
           await tx.append('order.rejected', 'order.rejected', { failure: placement.failure, reason: placement.reason });

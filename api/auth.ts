@@ -5,7 +5,9 @@ import { promisify } from 'node:util';
 import type { Context, MiddlewareHandler } from 'hono';
 import { sign, verify } from 'hono/jwt';
 import { z } from 'zod';
+import { DEV_STOREFRONT, STOREFRONT_PATTERN } from '../domain/storefronts';
 import type { ApiConfig } from '../runtime/config';
+import { withRequestContext } from '../runtime/logger';
 import type { AppEnv } from './deps';
 import { ApiError, errors } from './errors';
 
@@ -24,11 +26,14 @@ export interface OAuthClient {
   id: string;
   secretHash: string;
   scopes: Scope[];
+  /** The storefront whose customers and orders the client creates and sees (api/storefronts.ts). */
+  storefront: string;
 }
 
 export interface Principal {
   clientId: string;
   scopes: ReadonlySet<string>;
+  storefront: string;
 }
 
 /** "scrypt$<salt>$<hash>", both base64url; what API_CLIENTS stores instead of a secret. */
@@ -51,6 +56,7 @@ const clientsSchema = z.array(
       id: z.string().min(1).max(100),
       secretHash: z.string().regex(/^scrypt\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/, 'must be scrypt$<salt>$<hash>'),
       scopes: z.array(z.enum(SCOPES)).min(1),
+      storefront: z.string().regex(STOREFRONT_PATTERN, 'must be a storefront name: lower-case letters, digits, "_" or "-", at most 64'),
     })
     .strict(),
 );
@@ -67,7 +73,7 @@ export function loadClients(config: Pick<ApiConfig, 'API_CLIENTS' | 'NODE_ENV'>)
     // A fixed salt keeps start-up deterministic; the secret is public anyway.
     const salt = Buffer.from('ordersaga-dev-client');
     const secretHash = `scrypt$${salt.toString('base64url')}$${scryptSync(DEV_CLIENT_SECRET, salt, KEY_LENGTH).toString('base64url')}`;
-    return new Map([[DEV_CLIENT_ID, { id: DEV_CLIENT_ID, secretHash, scopes: [...SCOPES] }]]);
+    return new Map([[DEV_CLIENT_ID, { id: DEV_CLIENT_ID, secretHash, scopes: [...SCOPES], storefront: DEV_STOREFRONT }]]);
   }
   let parsed: unknown;
   try {
@@ -116,7 +122,7 @@ export class TokenIssuer {
     const scope = [...new Set(requested)].join(' ');
     const now = Math.floor(Date.now() / 1000);
     const accessToken = await sign(
-      { iss: TOKEN_ISSUER, sub: client.id, scope, iat: now, nbf: now, exp: now + this.config.JWT_TTL_SECONDS },
+      { iss: TOKEN_ISSUER, sub: client.id, scope, storefront: client.storefront, iat: now, nbf: now, exp: now + this.config.JWT_TTL_SECONDS },
       this.config.JWT_SECRET,
       'HS256',
     );
@@ -154,10 +160,11 @@ export class TokenVerifier {
     } catch {
       throw errors.unauthorized('The bearer token is invalid or expired.');
     }
-    if (typeof payload.sub !== 'string' || typeof payload.scope !== 'string' || typeof payload.exp !== 'number') {
+    // A token without a storefront (issued before storefronts) is refused: it would see nothing or too much.
+    if (typeof payload.sub !== 'string' || typeof payload.scope !== 'string' || typeof payload.exp !== 'number' || typeof payload.storefront !== 'string') {
       throw errors.unauthorized('The bearer token is invalid or expired.');
     }
-    const principal: Principal = { clientId: payload.sub, scopes: new Set(payload.scope.split(' ').filter(Boolean)) };
+    const principal: Principal = { clientId: payload.sub, scopes: new Set(payload.scope.split(' ').filter(Boolean)), storefront: payload.storefront };
     if (this.verified.size >= VERIFIED_CACHE_MAX) this.evict();
     this.verified.set(token, { principal, exp: payload.exp });
     return principal;
@@ -189,13 +196,18 @@ function bearerToken(c: Context): string | undefined {
   return undefined;
 }
 
-/** Every /v1 request: a valid bearer token or 401 (the scope is checked by each route). */
+/**
+ * Every /v1 request: a valid bearer token or 401 (the scope is checked by each route). The rest of
+ * the request runs with the client in its request context, so what it asks of Temporal carries
+ * the cause (api/request-cause-header.ts).
+ */
 export function authenticate(verifier: TokenVerifier): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c);
     if (!token) throw errors.unauthorized();
-    c.set('principal', verifier.known(token) ?? (await verifier.verify(token)));
-    await next();
+    const principal = verifier.known(token) ?? (await verifier.verify(token));
+    c.set('principal', principal);
+    await withRequestContext({ requestId: c.get('requestId'), clientId: principal.clientId }, next);
   };
 }
 

@@ -10,7 +10,9 @@
 //   - the bearer token was verified before and carries orders:read (auth.ts `known`);
 //   - the client's rate-limit window is known and this request is within it (rate-limit.ts);
 //   - the Accept header allows JSON:API (json-api.ts `accepts`);
-//   - the order is in the in-process cache, fresh and trusted (cache.ts `peek`).
+//   - the order is in the in-process cache, fresh and trusted (cache.ts `peek`);
+//   - the caller may see the order's storefront (storefronts.ts `mayAccess`): another storefront's
+//     cached order goes to hono, which answers 404.
 // Anything else (another route, a query string, HEAD, a first request, a miss, an error to report)
 // goes to hono, which gives the full answer. test/api/order-lifecycle.test.ts checks both give the
 // same answer.
@@ -21,6 +23,7 @@ import type { OrderCache } from './cache';
 import { accepts, JSON_API, JSON_TYPES } from './json-api';
 import { orderDocumentJson, type OrderSnapshot } from './order-projection';
 import { clientSubject, type RateLimiter, rateLimitHeaders } from './rate-limit';
+import { mayAccess } from './storefronts';
 
 // The route's label in the latency histogram, as hono reports it for the chain's answers.
 const ROUTE = '/v1/orders/:id';
@@ -68,7 +71,7 @@ export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader 
     const principal = token === undefined ? undefined : deps.verifier.known(token);
     if (!principal?.scopes.has('orders:read') || !accepts(header('accept'), JSON_TYPES)) return undefined;
     const order = deps.cache.peek(url.slice(PREFIX.length));
-    if (!order) return undefined;
+    if (!order || !mayAccess(principal, order.storefront)) return undefined;
     const counted = deps.limiter.countWithinLimit(clientSubject(principal.clientId));
     if (!counted) return undefined;
 

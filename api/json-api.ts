@@ -43,7 +43,7 @@ const errorDescriptions = {
   400: 'malformed request (bad JSON, parameter or header)',
   401: 'no valid bearer token',
   403: 'the token lacks the scope this route needs',
-  404: 'no such resource',
+  404: "no such resource, or one of another storefront (only the ops scope sees every storefront's customers and orders)",
   405: 'the path exists but not with this method',
   406: 'the Accept header allows no media type this route produces',
   409: 'conflicts with the resource state (illegal transition, request in flight)',

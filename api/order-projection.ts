@@ -9,6 +9,7 @@ import type { OrderListFilters } from './schemas/orders';
 /** The projection row with its lines: what the cache stores and resources are built from. */
 export interface OrderSnapshot {
   id: string;
+  storefront: string;
   status: Order['status'];
   statusReason: string | null;
   customerId: string | null;
@@ -27,7 +28,7 @@ export interface OrderSnapshot {
 // SQL to what the entity gives: bigint cents as JSON numbers (safe integers), the decimal unit
 // price as text so its scale survives ("10.5000", not 10.5).
 const ORDER_COLUMNS = `
-       o.id, o.status, o.status_reason, o.customer_id, o.currency, o.shipping_address,
+       o.id, o.storefront, o.status, o.status_reason, o.customer_id, o.currency, o.shipping_address,
        o.subtotal::text, o.discount::text, o.shipping::text, o.tax::text, o.total::text,
        o.tracking_number, o.legacy_order_no, o.event_seq, o.created_at, o.updated_at,
        COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'unitPrice', l.unit_price,
@@ -38,6 +39,7 @@ const LOAD_ORDER_SQL = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`;
 
 interface OrderRow {
   id: string;
+  storefront: string;
   status: Order['status'];
   status_reason: string | null;
   customer_id: string | null;
@@ -80,6 +82,7 @@ function snapshotOfRow(row: OrderRow): OrderSnapshot {
   const priced = subtotal !== null && discount !== null && shipping !== null && tax !== null && total !== null;
   return {
     id: row.id,
+    storefront: row.storefront,
     status: row.status,
     statusReason: row.status_reason,
     customerId: row.customer_id,
@@ -95,11 +98,12 @@ function snapshotOfRow(row: OrderRow): OrderSnapshot {
   };
 }
 
-/** The workflow's live view laid over the projection (for `?consistency=strong`). */
-export function snapshotFromState(state: OrderState, projection: OrderSnapshot | null): OrderSnapshot {
+/** The workflow's live view laid over the projection (for `?consistency=strong` and after changes). */
+export function snapshotFromState(state: OrderState, projection: OrderSnapshot | null, storefront: string): OrderSnapshot {
   const now = new Date().toISOString();
   return {
     id: state.orderId,
+    storefront,
     status: state.status,
     statusReason: state.statusReason,
     customerId: state.customerId,
@@ -121,6 +125,7 @@ export function orderResource(order: OrderSnapshot) {
     type: 'orders' as const,
     id: order.id,
     attributes: {
+      storefront: order.storefront,
       status: order.status,
       statusReason: order.statusReason,
       customerId: order.customerId,
@@ -166,11 +171,18 @@ export function orderDocumentJson(order: OrderSnapshot): SerializedJson<ReturnTy
  * GET /v1/orders (and a customer's orders): filters, sort by createdAt, keyset pages; one
  * statement, lines included. One row more than the page tells whether there is a next page; the
  * cursor keeps the timestamp's microseconds as PostgreSQL has them (json-api.ts).
+ * `storefront` limits the list to one storefront (api/storefronts.ts `storefrontScope`; null: all).
  */
-export async function listOrders(deps: Pick<ApiDeps, 'dataSource'>, query: Partial<OrderListFilters> & { 'page[size]': number }, url: string) {
+export async function listOrders(
+  deps: Pick<ApiDeps, 'dataSource'>,
+  query: Partial<OrderListFilters> & { 'page[size]': number },
+  url: string,
+  storefront: string | null,
+) {
   const where: string[] = [];
   const values: unknown[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
+  if (storefront !== null) where.push(`o.storefront = ${param(storefront)}`);
   const statuses = query['filter[status]']?.split(',');
   if (statuses) where.push(`o.status = ANY(${param(statuses)}::varchar[])`);
   if (query['filter[customerId]']) where.push(`o.customer_id = ${param(query['filter[customerId]'])}`);

@@ -32,6 +32,7 @@ import {
   setStatusUpdate,
 } from '../workflows/order-definitions';
 import { ApiError, errors } from './errors';
+import { clientAddingCause } from './request-cause-header';
 
 const RETRY_AFTER_SECONDS = 2;
 /** gRPC status codes meaning "not now" (grpc-js is not a direct dependency, so by number). */
@@ -56,10 +57,15 @@ export function isOrderFinished(err: unknown): err is OrderFinishedError {
 export type PlaceOrderOutcome = { kind: 'placed'; state: OrderState } | { kind: 'finished' };
 
 export class OrderWorkflows {
+  private readonly client: Client;
+
   constructor(
-    private readonly client: Client,
+    client: Client,
     private readonly options: { taskQueue: string; timeoutMs: number },
-  ) {}
+  ) {
+    // Every change it sends names the client and request that asked for it (the audit trail).
+    this.client = clientAddingCause(client);
+  }
 
   /**
    * Update-with-start: starts the order's workflow (or reaches the running one: USE_EXISTING)
@@ -129,8 +135,16 @@ export class OrderWorkflows {
   }
 }
 
+/**
+ * Temporal refuses updates while an order's workflow task keeps failing or timing out (its worker
+ * died under load, or a bug awaits a fix): the order is there, just not now. Update-with-start
+ * reports it as a plain Error, a plain update as FAILED_PRECONDITION; both carry this text.
+ */
+const WORKFLOW_TASK_FAILING = /workflow ?task in failed state/i;
+
 function isUnavailable(err: unknown): boolean {
   if (err instanceof DeadlineExceeded || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  if (WORKFLOW_TASK_FAILING.test(`${(err as Error)?.message} ${(err as { cause?: Error })?.cause?.message}`)) return true;
   const cause = err instanceof ServiceError ? err.cause : err;
   if (isGrpcServiceError(cause)) {
     return [GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GRPC_CANCELLED, GRPC_RESOURCE_EXHAUSTED].includes(cause.code);

@@ -62,8 +62,8 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
 async function seedOrders(dataSource: DataSource, catalogue: Catalogue, count: number): Promise<string[]> {
   const rows: { id: string }[] = await dataSource.query(
     `WITH made AS (
-       INSERT INTO orders (id, status, customer_id, shipping_address, subtotal, discount, shipping, tax, total, invoice_revision, event_seq, created_at, updated_at)
-       SELECT gen_random_uuid(), 'PROCESSING', $1, $2::jsonb, 3600, 0, 750, 0, 4350, 1, 4,
+       INSERT INTO orders (id, storefront, status, customer_id, shipping_address, subtotal, discount, shipping, tax, total, invoice_revision, event_seq, created_at, updated_at)
+       SELECT gen_random_uuid(), 'dev', 'PROCESSING', $1, $2::jsonb, 3600, 0, 750, 0, 4350, 1, 4,
               now() - (g * interval '1 second'), now() - (g * interval '1 second')
          FROM generate_series(1, $3) AS g
        RETURNING id)

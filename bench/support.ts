@@ -110,7 +110,7 @@ export interface Catalogue {
 /** One active customer and `products` products with `stock` units each (through the stock ledger). */
 export async function seedCatalogue(dataSource: DataSource, opts: { products: number; stock: number }): Promise<Catalogue> {
   const customerId = randomUUID();
-  await dataSource.query('INSERT INTO customers (id, name, email, tier, country, active) VALUES ($1, $2, $3, NULL, $4, true)', [
+  await dataSource.query(`INSERT INTO customers (id, storefront, name, email, tier, country, active) VALUES ($1, 'dev', $2, $3, NULL, $4, true)`, [
     customerId,
     'Bench Customer',
     `${customerId}@bench.example`,

@@ -6,3 +6,4 @@ export * from './order';
 export * from './ids';
 export * from './events';
 export * from './failures';
+export * from './storefronts';

@@ -39,7 +39,10 @@ export interface CreateOrderInput {
   lines: OrderLineInput[];
   shippingAddress: ShippingAddress;
   payment: PaymentInput;
+  /** Set by older APIs; the request cause header (workflows/request-cause.ts) carries it now. */
   requestId?: string;
+  /** The storefront of the client that placed it (absent from orders placed before storefronts). */
+  storefront?: string;
 }
 
 export const MAX_LINES = 100;

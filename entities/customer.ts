@@ -1,11 +1,15 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { Tier } from '../domain/pricing';
 
-/** A buyer. The email is unique case-insensitively (a unique index on lower(email)). */
+/** A buyer of one storefront. The email is unique per storefront, case-insensitively (an index on (storefront, lower(email))). */
 @Entity({ name: 'customers' })
 export class Customer {
   @PrimaryGeneratedColumn('uuid')
   id: string;
+
+  /** The storefront of the client that created it (domain/storefronts.ts). */
+  @Column({ name: 'storefront', type: 'varchar', length: 64 })
+  storefront: string;
 
   @Column({ name: 'name', type: 'varchar', length: 200 })
   name: string;

@@ -24,4 +24,12 @@ export class OrderEvent {
 
   @Column({ name: 'occurred_at', type: 'timestamptz', default: () => 'now()' })
   occurredAt: Date;
+
+  /** The API client whose request caused the event; null: the system (carrier, timers, migration). */
+  @Column({ name: 'actor_client_id', type: 'varchar', length: 100, nullable: true })
+  actorClientId: string | null;
+
+  /** The X-Request-Id of that request; null with the system as actor. */
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
+  requestId: string | null;
 }

@@ -35,6 +35,10 @@ export class Order {
   @Column({ name: 'parked_from', type: 'varchar', length: 20, nullable: true })
   parkedFrom: OrderStatus | null;
 
+  /** The storefront of the client that placed it; never changes (domain/storefronts.ts). */
+  @Column({ name: 'storefront', type: 'varchar', length: 64 })
+  storefront: string;
+
   /** Null only for an order rejected because its customer id was not a customer at all. */
   @Column({ name: 'customer_id', type: 'uuid', nullable: true })
   customerId: string | null;

@@ -2,6 +2,7 @@
 // Defaults work on one machine (they match `./dev up`); a bad value stops the process with one
 // line naming the variable.
 import { z } from 'zod';
+import { DEFAULT_LEGACY_STOREFRONT, STOREFRONT_PATTERN } from '../domain/storefronts';
 import { parseEncryptionKeys } from './payload-codec';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -65,8 +66,9 @@ export const apiSchema = baseSchema.extend({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('dev-only-secret-change-me-in-production-0123456789'),
   JWT_TTL_SECONDS: positiveInt.default(900),
   /**
-   * OAuth2 clients as JSON: [{"id","secretHash","scopes":[...]}], secretHash = "scrypt$<salt>$<hash>"
-   * (`node dist/scripts/hash-secret.js <secret>` prints one). Empty: the development client.
+   * OAuth2 clients as JSON: [{"id","secretHash","scopes":[...],"storefront"}], secretHash =
+   * "scrypt$<salt>$<hash>" (`node dist/scripts/hash-secret.js <secret>` prints one). Empty: the
+   * development client (storefront `dev`).
    */
   API_CLIENTS: z.string().default(''),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
@@ -117,6 +119,8 @@ export const workerSchema = baseSchema.extend({
   MIGRATION_SCHEDULE_PAUSED: bool.default(false),
   /** The legacy schema the migration reads. */
   LEGACY_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier, like legacy').default('legacy'),
+  /** The storefront migrated legacy customers and orders belong to. */
+  LEGACY_STOREFRONT: z.string().regex(STOREFRONT_PATTERN, 'must be a storefront name: lower-case letters, digits, "_" or "-", at most 64').default(DEFAULT_LEGACY_STOREFRONT),
 });
 
 export type BaseConfig = z.infer<typeof baseSchema>;

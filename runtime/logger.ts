@@ -1,12 +1,27 @@
-// Structured JSON logs (pino). The request id of the request (or activity) being served is
-// kept in AsyncLocalStorage, so every log line written on its behalf carries it.
+// Structured JSON logs (pino). The request being served (or the request that caused the activity
+// being run: see workers/request-cause-activities.ts) is kept in AsyncLocalStorage, so every log
+// line written on its behalf carries its id, and the audit trail can name its client.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino from 'pino';
 
-const requestContext = new AsyncLocalStorage<{ requestId: string }>();
+/** The request a piece of work is done for; `clientId` once the caller is authenticated. */
+export interface RequestContext {
+  requestId: string;
+  clientId?: string;
+}
+
+const requestContext = new AsyncLocalStorage<RequestContext>();
+
+export function withRequestContext<T>(context: RequestContext, fn: () => T): T {
+  return requestContext.run(context, fn);
+}
 
 export function withRequestId<T>(requestId: string, fn: () => T): T {
-  return requestContext.run({ requestId }, fn);
+  return withRequestContext({ requestId }, fn);
+}
+
+export function currentRequestContext(): RequestContext | undefined {
+  return requestContext.getStore();
 }
 
 export function currentRequestId(): string | undefined {
@@ -15,8 +30,8 @@ export function currentRequestId(): string | undefined {
 
 export type Logger = pino.Logger;
 
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -25,5 +40,6 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
       const requestId = currentRequestId();
       return requestId ? { requestId } : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

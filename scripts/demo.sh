@@ -21,7 +21,7 @@ show() { # method path [body] [extra curl args...]
   printf '%s' "$payload"
 }
 
-echo "1. a token for the development client (OAuth2 client credentials)" >&2
+echo "1. a token for the development client (OAuth2 client credentials; storefront dev)" >&2
 TOKEN=$(curl -sS -X POST "$API_URL/oauth/token" -d grant_type=client_credentials -d client_id=dev-client -d client_secret=dev-secret | json access_token)
 echo "   access_token: ${TOKEN:0:24}..." >&2
 
@@ -36,7 +36,7 @@ show POST /v1/products "{\"data\":{\"type\":\"products\",\"attributes\":{\"sku\"
 
 order_body() { echo "{\"data\":{\"type\":\"orders\",\"attributes\":{\"customerId\":\"$customer_id\",\"lines\":[{\"sku\":\"$sku\",\"quantity\":$1}],\"shippingAddress\":{\"name\":\"Ada\",\"line1\":\"1 Main St\",\"city\":\"Austin\",\"postalCode\":\"78701\",\"country\":\"US\"},\"payment\":{\"token\":\"tok_ok\"}}}}"; }
 echo; echo "4. an order (Idempotency-Key required)" >&2
-order=$(show POST /v1/orders "$(order_body 2)" -H "Idempotency-Key: demo-order-$suffix")
+order=$(show POST /v1/orders "$(order_body 2)" -H "Idempotency-Key: demo-order-$suffix" -H "X-Request-Id: demo-place-$suffix")
 order_id=$(printf '%s' "$order" | json data.id)
 
 echo; echo "5. watch it move (the carrier simulator ships and delivers it)" >&2
@@ -47,11 +47,12 @@ for _ in $(seq 1 60); do
   case "$status" in DELIVERED|REJECTED|CANCELLED|NEEDS_ATTENTION) break ;; esac
   sleep 1
 done
+echo "   each event names its actor: this client and request for what the POST set off, the system for the carrier's reports" >&2
 show GET "/v1/orders/$order_id/events" >/dev/null
 
 echo; echo "6. another order, cancelled before it ships" >&2
-second=$(show POST /v1/orders "$(order_body 1)" -H "Idempotency-Key: demo-order2-$suffix")
+second=$(show POST /v1/orders "$(order_body 1)" -H "Idempotency-Key: demo-order2-$suffix" -H "X-Request-Id: demo-place2-$suffix")
 second_id=$(printf '%s' "$second" | json data.id)
-show DELETE "/v1/orders/$second_id" >/dev/null
-show GET "/v1/orders/$second_id" >/dev/null
+show DELETE "/v1/orders/$second_id" "" -H "X-Request-Id: demo-cancel-$suffix" >/dev/null
+show GET "/v1/orders/$second_id/events" >/dev/null
 echo; echo "demo done: see both orders in the Temporal UI (${TEMPORAL_UI_URL:-http://127.0.0.1:8233})" >&2

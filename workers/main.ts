@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, type LogLevel, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { createOrderActivities } from '../activities';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
@@ -20,8 +20,7 @@ import { onShutdown } from '../runtime/shutdown';
 import { createMigrationWorker, ensureMigrationSchedule } from './migration-worker';
 import { serveWorkerHealth } from './health';
 import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
-
-const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+import { temporalLoggerFor } from './temporal-logger';
 
 async function main() {
   const config = loadConfig(workerSchema);
@@ -29,10 +28,7 @@ async function main() {
 
   // The SDK's own logs go through pino too, so every line of the process is JSON.
   Runtime.install({
-    logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[config.LOG_LEVEL] ?? 'INFO', ({ level, message, meta }) => {
-      const method = level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'info';
-      logger[method]({ ...meta, source: 'temporal' }, message);
-    }),
+    logger: temporalLoggerFor(logger),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.METRICS_PORT}` } } },
   });
 
@@ -100,6 +96,7 @@ async function main() {
       dataSource,
       namespace: config.TEMPORAL_NAMESPACE,
       logger,
+      storefront: config.LEGACY_STOREFRONT,
       // Adopted legacy orders get their order workflows through this client (same codec as the worker).
       client,
       ...bundle,

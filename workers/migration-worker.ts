@@ -23,6 +23,8 @@ export interface MigrationWorkerOptions {
   namespace?: string;
   taskQueue?: string;
   logger?: Logger;
+  /** The storefront migrated customers and orders belong to (LEGACY_STOREFRONT; default 'legacy'). */
+  storefront?: string;
   /**
    * Adopts the in-flight legacy orders: starts their order workflows on `orderTaskQueue`
    * (default 'orders'). Without it (and without `adoptOrders`) awaiting orders are only counted.
@@ -58,6 +60,7 @@ export async function createMigrationWorker(options: MigrationWorkerOptions): Pr
     activities: createMigrationActivities({
       dataSource: options.dataSource,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.storefront ? { storefront: options.storefront } : {}),
       ...(adoptOrders ? { adoptOrders } : {}),
       ...(options.batchPauseMs ? { batchPauseMs: options.batchPauseMs } : {}),
     }),

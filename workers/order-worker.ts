@@ -10,6 +10,7 @@ import { type CarrierDispatchEvent, startCarrierDispatcher } from '../activities
 import type { OrderActivities } from '../activities/contract';
 import { ORDERS_TASK_QUEUE, orderWorkflowId } from '../domain/ids';
 import { carrierEventSignal } from '../workflows/order-definitions';
+import { REQUEST_CAUSE_WORKFLOW_INTERCEPTORS, requestCauseActivityInterceptors } from './request-cause-activities';
 
 /** workflows/index.ts from source, dist/workflows/index.js once compiled: webpack resolves either. */
 export const ORDER_WORKFLOWS_PATH = path.resolve(__dirname, '../workflows');
@@ -40,6 +41,7 @@ export interface OrderWorkerOptions {
   maxHeartbeatThrottleInterval?: Duration;
   shutdownGraceTime?: Duration;
   dataConverter?: DataConverter;
+  /** More interceptors; the request cause's (workers/request-cause-activities.ts) are always there. */
   interceptors?: WorkerInterceptors;
   identity?: string;
 }
@@ -64,14 +66,19 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval ?? '1s',
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
-    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    interceptors: {
+      ...options.interceptors,
+      activity: [requestCauseActivityInterceptors, ...(options.interceptors?.activity ?? [])],
+      // For bundling at start; a prebuilt bundle has them from bundleOrderWorkflows.
+      ...(options.workflowBundle ? {} : { workflowModules: [REQUEST_CAUSE_WORKFLOW_INTERCEPTORS, ...(options.interceptors?.workflowModules ?? [])] }),
+    },
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }
 
-/** Bundles the workflows (what scripts/bundle-workflows.ts writes to dist/workflow-bundle.js). */
+/** Bundles the workflows with their interceptors (what scripts/bundle-workflows.ts writes to dist/workflow-bundle.js). */
 export async function bundleOrderWorkflows(workflowsPath: string = ORDER_WORKFLOWS_PATH, logger?: Logger): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath, ...(logger ? { logger } : {}) });
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [REQUEST_CAUSE_WORKFLOW_INTERCEPTORS], ...(logger ? { logger } : {}) });
 }
 
 /**

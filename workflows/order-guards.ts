@@ -1,19 +1,19 @@
-// The rules the order's update validators apply, as a list of guards named for what they refuse.
-// They read only the workflow's in-memory view, so a refused update never enters history. Each
-// throws an ApplicationFailure whose type (OrderUpdateFailure) the API maps to a status code.
+// The rules the order's update validators apply: one list of guards per kind of request, each
+// guard named for what it refuses. They read only the workflow's in-memory view, so a refused
+// update never enters history. A guard refuses by throwing an ApplicationFailure whose type
+// (OrderUpdateFailure) the API maps to a status code, accepts a harmless repeat by returning
+// ACCEPT (nothing after it is asked), or returns nothing to pass the request on.
 import { ApplicationFailure } from '@temporalio/workflow';
 import {
-  type OrderLineInput,
   type OrderStatus,
   type Problem,
-  type ShippingAddress,
   isOrderStatus,
   isTerminal,
   transitionRefusal,
   validateAddress,
   validateLines,
 } from '../domain';
-import { OrderUpdateFailure, type OrderState } from './order-definitions';
+import { type OrderChange, OrderUpdateFailure, type OrderState } from './order-definitions';
 
 /** Where the saga is; validators decide with it together with the order's status. */
 export type SagaStage =
@@ -33,7 +33,7 @@ const STAGE_ORDER: readonly SagaStage[] = [
   'capturing', 'awaiting-delivery', 'unwinding', 'done',
 ];
 
-export function stageReached(current: SagaStage, stage: SagaStage): boolean {
+function stageReached(current: SagaStage, stage: SagaStage): boolean {
   return STAGE_ORDER.indexOf(current) >= STAGE_ORDER.indexOf(stage);
 }
 
@@ -41,9 +41,9 @@ export function stageReached(current: SagaStage, stage: SagaStage): boolean {
 export interface OrderView {
   state: OrderState;
   stage: SagaStage;
-  /** A cancel (update, workflow cancellation, auto-cancel) or a rejection under way or done. */
-  unwinding: 'CANCELLED' | 'REJECTED' | null;
-  /** The payment authorization call is running (a change now could change the amount under it). */
+  /** A cancel was accepted (of any kind), or the order's steps are being undone to cancel or reject it. */
+  endingAs: 'CANCELLED' | 'REJECTED' | null;
+  /** The payment authorization call is under way (not parked): a change now could move the amount under it. */
   authorizing: boolean;
   /** The payment is authorized: the amount is fixed from here on. */
   paymentAuthorized: boolean;
@@ -51,6 +51,20 @@ export interface OrderView {
   shipmentBooked: boolean;
   /** The carrier (or an operator) reported that the goods left; nothing can be undone now. */
   goodsLeft: boolean;
+}
+
+/** What `setStatus` asks for. */
+export interface StatusRequest {
+  status: OrderStatus;
+  trackingNumber?: string;
+}
+
+const ACCEPT = 'accept';
+export type Guard<Request> = (view: OrderView, request: Request) => typeof ACCEPT | void;
+
+/** Asks each guard in turn; the first to refuse throws, the first to accept ends the check. */
+export function check<Request>(guards: readonly Guard<Request>[], view: OrderView, request: Request): void {
+  for (const guard of guards) if (guard(view, request) === ACCEPT) return;
 }
 
 function refuse(type: string, message: string, details?: unknown): never {
@@ -61,16 +75,20 @@ function refuseInvalid(problems: Problem[]): void {
   if (problems.length > 0) refuse(OrderUpdateFailure.InvalidChange, problems.map((p) => `${p.pointer}: ${p.detail}`).join('; '), problems);
 }
 
-// ---------------------------------------------------------------- guards
+function illegalTransition(view: OrderView, to: OrderStatus, reason: string, message: string): never {
+  refuse(OrderUpdateFailure.IllegalTransition, message, { from: view.state.status, to, reason });
+}
 
-export function refuseChangesBeforeOrderIsRecorded(view: OrderView): void {
+// ---------------------------------------------------------------- shared by several lists
+
+const refuseChangesBeforeOrderIsRecorded: Guard<unknown> = (view) => {
   if (view.stage === 'placing') refuse(OrderUpdateFailure.ChangeNotAllowed, 'the order is still being recorded; try again in a moment');
-}
+};
 
-export function refuseChangesToFinishedOrder(view: OrderView): void {
+const refuseChangesToFinishedOrder: Guard<unknown> = (view) => {
   if (isTerminal(view.state.status)) refuse(OrderUpdateFailure.ChangeNotAllowed, `the order is ${view.state.status}`);
-  if (view.unwinding !== null) refuse(OrderUpdateFailure.ChangeNotAllowed, `the order is being ${view.unwinding === 'CANCELLED' ? 'cancelled' : 'rejected'}`);
-}
+  if (view.endingAs !== null) refuse(OrderUpdateFailure.ChangeNotAllowed, `the order is being ${view.endingAs === 'CANCELLED' ? 'cancelled' : 'rejected'}`);
+};
 
 /** Still PENDING, or parked before the payment was authorized (a provider outage). */
 function beforeAuthorization(view: OrderView): boolean {
@@ -78,107 +96,142 @@ function beforeAuthorization(view: OrderView): boolean {
   return !view.paymentAuthorized && (status === 'PENDING' || (status === 'NEEDS_ATTENTION' && parkedFrom === 'PENDING'));
 }
 
-export function refuseLineChangesOnceAuthorizing(view: OrderView): void {
-  if (!beforeAuthorization(view)) refuse(OrderUpdateFailure.ChangeNotAllowed, 'lines can change only until the payment is authorized');
-  if (view.authorizing) refuse(OrderUpdateFailure.ChangeNotAllowed, 'the payment is being authorized; lines can no longer change');
+function refuseMoveOutsideTransitionTable(view: OrderView, to: OrderStatus): void {
+  const reason = transitionRefusal(view.state.status, to, view.state.parkedFrom);
+  if (reason !== null) illegalTransition(view, to, reason, `illegal order transition ${view.state.status} -> ${to}: ${reason}`);
 }
 
-export function refuseEmptyChange(): never {
-  refuse(OrderUpdateFailure.InvalidChange, 'nothing to change: give lines and/or shippingAddress', [{ pointer: '', detail: 'give lines and/or shippingAddress' }]);
-}
+// ---------------------------------------------------------------- changes of lines and address
 
-export function refuseInvalidLines(lines: OrderLineInput[]): void {
-  refuseInvalid(validateLines(lines));
-}
+const refuseEmptyChange: Guard<OrderChange> = (_view, { lines, shippingAddress }) => {
+  if (lines === undefined && shippingAddress === undefined) {
+    refuse(OrderUpdateFailure.InvalidChange, 'nothing to change: give lines and/or shippingAddress', [{ pointer: '', detail: 'give lines and/or shippingAddress' }]);
+  }
+};
+
+const refuseInvalidLines: Guard<OrderChange> = (_view, { lines }) => {
+  if (lines !== undefined) refuseInvalid(validateLines(lines));
+};
+
+const refuseInvalidAddress: Guard<OrderChange> = (_view, { shippingAddress }) => {
+  if (shippingAddress !== undefined) refuseInvalid(validateAddress(shippingAddress));
+};
 
 /**
  * Prices were fixed when the order was placed, and a validator cannot look new SKUs up in the
  * catalogue: a change may set quantities of the order's SKUs or drop lines, not add SKUs.
  */
-export function refuseSkusNotOnOrder(view: OrderView, lines: OrderLineInput[]): void {
+const refuseSkusNotOnOrder: Guard<OrderChange> = (view, { lines }) => {
+  if (lines === undefined) return;
   const known = new Set(view.state.lines.map((line) => line.sku));
   const problems = lines.flatMap((line, index) =>
     known.has(line.sku) ? [] : [{ pointer: `/lines/${index}/sku`, detail: `sku ${line.sku} is not on this order; only quantities of its SKUs can change` }],
   );
   // A well-formed request the order's current lines refuse: a conflict with its state.
   if (problems.length > 0) refuse(OrderUpdateFailure.ChangeNotAllowed, problems.map((p) => `${p.pointer}: ${p.detail}`).join('; '), problems);
-}
+};
 
-export function refuseInvalidAddress(address: ShippingAddress): void {
-  refuseInvalid(validateAddress(address));
-}
+const refuseLineChangesOnceAuthorizing: Guard<OrderChange> = (view, { lines }) => {
+  if (lines === undefined) return;
+  if (!beforeAuthorization(view)) refuse(OrderUpdateFailure.ChangeNotAllowed, 'lines can change only until the payment is authorized');
+  if (view.authorizing) refuse(OrderUpdateFailure.ChangeNotAllowed, 'the payment is being authorized; lines can no longer change');
+};
 
-export function refuseAddressChangeOnceShipmentBooked(view: OrderView): void {
+const refuseAddressChangeOnceShipmentBooked: Guard<OrderChange> = (view, { shippingAddress }) => {
+  if (shippingAddress === undefined) return;
   if (view.shipmentBooked || view.goodsLeft || stageReached(view.stage, 'booking-shipment')) {
     refuse(OrderUpdateFailure.ChangeNotAllowed, 'the shipment is booked; the address can no longer change');
   }
-}
+};
 
 /** The country decides tax and shipping, so after authorization the amount must not move. */
-export function refuseCountryChangeOnceAuthorizing(view: OrderView, address: ShippingAddress): void {
+const refuseCountryChangeOnceAuthorizing: Guard<OrderChange> = (view, { shippingAddress }) => {
+  if (shippingAddress === undefined) return;
   const amountFixed = !beforeAuthorization(view) || view.authorizing;
-  if (amountFixed && address.country !== view.state.shippingAddress.country) {
+  if (amountFixed && shippingAddress.country !== view.state.shippingAddress.country) {
     refuse(OrderUpdateFailure.ChangeNotAllowed, 'after payment authorization the address may change only within the same country');
   }
-}
+};
+
+export const CHANGE_GUARDS: readonly Guard<OrderChange>[] = [
+  refuseEmptyChange,
+  refuseInvalidLines,
+  refuseInvalidAddress,
+  refuseChangesBeforeOrderIsRecorded,
+  refuseSkusNotOnOrder,
+  refuseChangesToFinishedOrder,
+  refuseLineChangesOnceAuthorizing,
+  refuseAddressChangeOnceShipmentBooked,
+  refuseCountryChangeOnceAuthorizing,
+];
+
+// ---------------------------------------------------------------- cancel
+
+/** Cancelling again answers the state and does nothing. */
+const acceptRepeatedCancel: Guard<unknown> = (view) => {
+  if (view.state.status === 'CANCELLED' || view.endingAs === 'CANCELLED') return ACCEPT;
+};
+
+const refuseCancellingRejectedOrder: Guard<unknown> = (view) => {
+  if (view.endingAs === 'REJECTED') refuse(OrderUpdateFailure.IllegalTransition, 'the order is being rejected', { from: 'REJECTED', to: 'CANCELLED', reason: 'rejected' });
+};
+
+const refuseCancellingShippedOrder: Guard<unknown> = (view) => {
+  if (view.goodsLeft) illegalTransition(view, 'CANCELLED', 'shipped', 'the goods have left; a shipped order cannot be cancelled');
+};
+
+const refuseCancelOutsideTransitionTable: Guard<unknown> = (view) => refuseMoveOutsideTransitionTable(view, 'CANCELLED');
+
+export const CANCEL_GUARDS: readonly Guard<unknown>[] = [
+  acceptRepeatedCancel,
+  refuseCancellingRejectedOrder,
+  refuseCancellingShippedOrder,
+  refuseCancelOutsideTransitionTable,
+];
+
+// ---------------------------------------------------------------- setStatus
 
 /** PENDING, PROCESSING, REJECTED and NEEDS_ATTENTION are the saga's own moves. */
 const SETTABLE_STATUSES: readonly OrderStatus[] = ['SHIPPED', 'DELIVERED', 'CANCELLED'];
 
-export function refuseStatusTheSagaOwns(view: OrderView, status: OrderStatus): void {
+const refuseStatusTheSagaOwns: Guard<StatusRequest> = (view, { status }) => {
   if (!isOrderStatus(status)) refuse(OrderUpdateFailure.InvalidChange, `unknown status ${JSON.stringify(status)}`, [{ pointer: '/status', detail: 'unknown status' }]);
-  if (!SETTABLE_STATUSES.includes(status)) {
-    refuse(OrderUpdateFailure.IllegalTransition, `status ${status} is set by the order saga, not by request`, {
-      from: view.state.status,
-      to: status,
-      reason: 'set by the saga',
-    });
-  }
-}
+  if (!SETTABLE_STATUSES.includes(status)) illegalTransition(view, status, 'set by the saga', `status ${status} is set by the order saga, not by request`);
+};
 
-export function refuseMoveOutsideTransitionTable(view: OrderView, to: OrderStatus): void {
-  const reason = transitionRefusal(view.state.status, to, view.state.parkedFrom);
-  if (reason !== null) {
-    refuse(OrderUpdateFailure.IllegalTransition, `illegal order transition ${view.state.status} -> ${to}: ${reason}`, {
-      from: view.state.status,
-      to,
-      reason,
-    });
-  }
-}
+/** CANCELLED is a cancel: the cancel guards decide, and nothing after them. */
+const leaveCancelToCancelGuards: Guard<StatusRequest> = (view, { status }) => {
+  if (status !== 'CANCELLED') return;
+  check(CANCEL_GUARDS, view, undefined);
+  return ACCEPT;
+};
 
-export function refuseShippingBeforeShipmentBooked(view: OrderView): void {
-  if (!view.shipmentBooked) {
-    refuse(OrderUpdateFailure.IllegalTransition, 'the shipment is not booked yet', { from: view.state.status, to: 'SHIPPED', reason: 'not booked' });
-  }
-}
+/** Asking for the status the order has (SHIPPED: once the goods left) answers the state and does nothing. */
+const acceptRepeatedStatus: Guard<StatusRequest> = (view, { status }) => {
+  const repeat = status === 'SHIPPED' ? view.goodsLeft && view.state.status !== 'DELIVERED' : view.state.status === status;
+  if (repeat) return ACCEPT;
+};
 
-export function refuseMalformedTrackingNumber(trackingNumber: string | undefined): void {
-  if (trackingNumber !== undefined && (typeof trackingNumber !== 'string' || trackingNumber.trim() === '' || trackingNumber.length > 100)) {
+const refuseMoveOutsideTable: Guard<StatusRequest> = (view, { status }) => refuseMoveOutsideTransitionTable(view, status);
+
+const refuseShippingBeforeShipmentBooked: Guard<StatusRequest> = (view, { status }) => {
+  if (status === 'SHIPPED' && !view.shipmentBooked) illegalTransition(view, 'SHIPPED', 'not booked', 'the shipment is not booked yet');
+};
+
+const refuseMalformedTrackingNumber: Guard<StatusRequest> = (_view, { status, trackingNumber }) => {
+  if (status !== 'SHIPPED' || trackingNumber === undefined) return;
+  if (typeof trackingNumber !== 'string' || trackingNumber.trim() === '' || trackingNumber.length > 100) {
     refuse(OrderUpdateFailure.InvalidChange, 'trackingNumber must be 1 to 100 characters', [{ pointer: '/trackingNumber', detail: 'must be 1 to 100 characters' }]);
   }
-}
+};
 
-export function refuseCancellingShippedOrder(view: OrderView): void {
-  if (view.goodsLeft) {
-    refuse(OrderUpdateFailure.IllegalTransition, 'the goods have left; a shipped order cannot be cancelled', {
-      from: view.state.status,
-      to: 'CANCELLED',
-      reason: 'shipped',
-    });
-  }
-  refuseMoveOutsideTransitionTable(view, 'CANCELLED');
-}
-
-export function refuseCancellingRejectedOrder(view: OrderView): void {
-  if (view.unwinding === 'REJECTED') {
-    refuse(OrderUpdateFailure.IllegalTransition, 'the order is being rejected', { from: 'REJECTED', to: 'CANCELLED', reason: 'rejected' });
-  }
-}
-
-/** Cancelling again, or asking for the status the order has, answers the state and does nothing. */
-export function isRepeatOf(view: OrderView, to: OrderStatus): boolean {
-  if (to === 'CANCELLED') return view.state.status === 'CANCELLED' || view.unwinding === 'CANCELLED';
-  if (to === 'SHIPPED') return view.goodsLeft && view.state.status !== 'DELIVERED';
-  return view.state.status === to;
-}
+export const STATUS_GUARDS: readonly Guard<StatusRequest>[] = [
+  refuseStatusTheSagaOwns,
+  leaveCancelToCancelGuards,
+  acceptRepeatedStatus,
+  refuseChangesBeforeOrderIsRecorded,
+  refuseChangesToFinishedOrder,
+  refuseMoveOutsideTable,
+  refuseShippingBeforeShipmentBooked,
+  refuseMalformedTrackingNumber,
+];

@@ -1,5 +1,5 @@
-// The saga's two small tools: a stack of compensations and a lock that keeps steps and the
-// updates that change an order's lines from interleaving. Both are plain deterministic code.
+// The saga's tools: a step beside its undo, the stack of undos, and the lock that keeps steps
+// and changes of the order from interleaving. All plain deterministic code.
 import { log, sleep } from '@temporalio/workflow';
 
 /**
@@ -10,26 +10,47 @@ export class UndoImpossible extends Error {
   override readonly name = 'UndoImpossible';
 }
 
-interface Compensation {
+export interface Undo {
+  /** Listed in the `undone` of `order.canceled` / `order.rejected`. */
   name: string;
-  undo: () => Promise<void>;
+  run: () => Promise<void>;
 }
 
 /**
- * Compensations, newest last. A step registers its compensation *before* it runs, so a step
- * cancelled half-way is still undone (compensations are idempotent: undoing what never happened
- * changes nothing). `unwind` runs them newest first, each exactly once.
+ * One step of the saga and its undo, side by side (Medusa's `createStep(step, undo)`). The order
+ * workflow's step runner registers the undo, marks the stage, keeps the step clear of changes of
+ * the order and parks the order when the step fails in a way only an operator can fix.
+ */
+export interface Step<Stage extends string, T = unknown> {
+  /** Names the step in parking reasons and events: 'payment authorization'. */
+  name: string;
+  stage: Stage;
+  /** What the order waits for while the step runs, for operators. */
+  waitingFor: string | (() => string);
+  run: () => Promise<T>;
+  /** Registered before the step runs, so a step cancelled half-way is undone too. */
+  undo?: Undo;
+  /**
+   * How the step keeps clear of a change of lines or address (they share the StepLock):
+   * 'throughout' holds the lock while it runs; 'at-start' lets changes accepted before it finish,
+   * then runs (the guards refuse changes that would move what it uses).
+   */
+  exclusive?: 'throughout' | 'at-start';
+  /** Park on a business failure too: once the goods have left there is nothing to undo instead. */
+  parkOnBusinessFailure?: boolean;
+}
+
+/**
+ * Undos, newest last. A step registers its undo *before* it runs, so a step cancelled half-way is
+ * still undone (undos are idempotent: undoing what never happened changes nothing). `unwind` runs
+ * them newest first, each exactly once.
  */
 export class Compensations {
-  private readonly stack: Compensation[] = [];
+  private readonly stack: Undo[] = [];
 
-  add(name: string, undo: () => Promise<void>): void {
-    if (this.stack.some((c) => c.name === name)) return; // registered once, however often the step is repeated
-    this.stack.push({ name, undo });
-  }
-
-  get names(): string[] {
-    return this.stack.map((c) => c.name);
+  add(undo: Undo): void {
+    if (this.stack.some((registered) => registered.name === undo.name)) return; // once, however often the step runs
+    this.stack.push(undo);
   }
 
   /** Past the point of no return (the goods left): nothing can be undone any more. */
@@ -38,14 +59,14 @@ export class Compensations {
   }
 
   /**
-   * Runs every compensation, newest first, each until it succeeds. Call it inside
+   * Runs every undo, newest first, each until it succeeds. Call it inside
    * `CancellationScope.nonCancellable`: an undo half done must not be abandoned. Throws
-   * UndoImpossible (and leaves the older compensations registered) when an undo cannot be done.
+   * UndoImpossible (and leaves the older undos registered) when an undo cannot be done.
    */
   async unwind(): Promise<string[]> {
     const undone: string[] = [];
     for (let next = this.stack.at(-1); next !== undefined; next = this.stack.at(-1)) {
-      await untilSucceeded(next.name, next.undo);
+      await untilSucceeded(next.name, next.run);
       this.stack.pop();
       undone.push(next.name);
     }
@@ -56,10 +77,10 @@ export class Compensations {
 const MAX_PAUSE_MS = 10 * 60 * 1000;
 
 /**
- * Activities used here already retry without limit; this loop only catches what their retry
- * policy cannot (a non-retryable failure, a bug fixed by a later deploy) and keeps trying.
+ * Undo activities already retry without limit; this loop only catches what their retry policy
+ * cannot (a non-retryable failure, a bug fixed by a later deploy) and keeps trying.
  */
-export async function untilSucceeded(name: string, fn: () => Promise<void>): Promise<void> {
+async function untilSucceeded(name: string, fn: () => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await fn();
@@ -78,19 +99,16 @@ export async function untilSucceeded(name: string, fn: () => Promise<void>): Pro
  */
 export class StepLock {
   private tail: Promise<void> = Promise.resolve();
-  private holders = 0;
-
-  get busy(): boolean {
-    return this.holders > 0;
-  }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    this.holders++;
     const result = this.tail.then(fn);
-    const settle = () => {
-      this.holders--;
-    };
+    const settle = () => undefined;
     this.tail = result.then(settle, settle);
     return result;
+  }
+
+  /** Resolves once everything that asked for the lock before has finished. */
+  drain(): Promise<void> {
+    return this.run(async () => undefined);
   }
 }

@@ -24,6 +24,8 @@ export interface BatchContext {
   manager: EntityManager;
   runId: string;
   sourceSchema: string;
+  /** The storefront migrated customers and orders belong to (LEGACY_STOREFRONT). */
+  storefront: string;
   /** The source schema quoted for SQL. */
   s: string;
   limit: number;

@@ -3,6 +3,7 @@
 import { type Context, asyncLocalStorage } from '@temporalio/activity';
 import pino, { type Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { DEFAULT_LEGACY_STOREFRONT } from '../../domain/storefronts';
 import { type AdoptOrders, adoptLegacyOrders } from './adopt-legacy-orders';
 import { type BatchContext, quoteSourceSchema } from './batch';
 import type { MigrateBatchInput, MigrationActivities, OrphanCursor, Watermark } from './contract';
@@ -16,6 +17,8 @@ import { beginMigrationRun, finishMigrationRun, markRunReconciling, runBatch } f
 export interface MigrationActivitiesDeps {
   dataSource: DataSource;
   logger?: Logger;
+  /** The storefront migrated customers and orders belong to (LEGACY_STOREFRONT; default 'legacy'). */
+  storefront?: string;
   /** The adoption hook (see adopt-legacy-orders.ts); without it awaiting orders are only counted. */
   adoptOrders?: AdoptOrders;
   /**
@@ -53,7 +56,15 @@ export function createMigrationActivities(deps: MigrationActivitiesDeps): Migrat
     const s = quoteSourceSchema(input.sourceSchema);
     const started = Date.now();
     const result = await runBatch(dataSource, input, async (manager) => {
-      const ctx: BatchContext = { manager, runId: input.runId, sourceSchema: input.sourceSchema, s, limit: input.batchSize, heartbeat };
+      const ctx: BatchContext = {
+        manager,
+        runId: input.runId,
+        sourceSchema: input.sourceSchema,
+        storefront: deps.storefront ?? DEFAULT_LEGACY_STOREFRONT,
+        s,
+        limit: input.batchSize,
+        heartbeat,
+      };
       heartbeat(`${input.phase}: batch ${input.batchNo}`);
       const outcome =
         input.phase === 'customers'

@@ -1,7 +1,8 @@
 // Customers: tier, country and e-mail as they are (trimmed); a deleted customer is migrated
 // inactive (its orders need it) and noted in the quarantine; a duplicate account (same e-mail
 // ignoring case as a customer with a lower cust_id) is not migrated: it is quarantined as merged
-// into the original, and its orders are migrated onto the original customer.
+// into the original, and its orders are migrated onto the original customer. Customers belong to
+// the legacy storefront (ctx.storefront), where e-mails are unique; a row keeps its storefront.
 import type { Tier } from '../../domain/pricing';
 import { type RowOf, batchColumns } from '../../entities/batch-columns';
 import { type BatchContext, type PhaseOutcome, START_MODIFIED_DT, TIMESTAMP_TEXT, cleanText, emptyCounts } from './batch';
@@ -44,8 +45,8 @@ export async function migrateCustomers(ctx: BatchContext, after: Watermark | nul
   );
   const originalOf = new Map(originals.map((o) => [o.email_key, o.original]));
   const owners: { email_key: string; id: string }[] = await ctx.manager.query(
-    'SELECT lower(email) AS email_key, id FROM customers WHERE lower(email) = ANY ($1::text[])',
-    [emailKeys],
+    'SELECT lower(email) AS email_key, id FROM customers WHERE storefront = $2 AND lower(email) = ANY ($1::text[])',
+    [emailKeys, ctx.storefront],
   );
   const ownerOf = new Map(owners.map((o) => [o.email_key, o.id]));
 
@@ -86,14 +87,14 @@ export async function migrateCustomers(ctx: BatchContext, after: Watermark | nul
 
   if (valid.length > 0) {
     const written: { inserted: boolean }[] = await ctx.manager.query(
-      `INSERT INTO customers (${CUSTOMER_COLUMNS.names}) SELECT * FROM ${CUSTOMER_COLUMNS.unnest('c')}
+      `INSERT INTO customers (${CUSTOMER_COLUMNS.names}, storefront) SELECT c.*, $8::varchar FROM ${CUSTOMER_COLUMNS.unnest('c')}
        ON CONFLICT (id) DO UPDATE
           SET name = excluded.name, email = excluded.email, tier = excluded.tier, country = excluded.country,
               active = excluded.active, legacy_cust_id = excluded.legacy_cust_id, updated_at = now()
         WHERE (customers.name, customers.email, customers.tier, customers.country, customers.active, customers.legacy_cust_id)
               IS DISTINCT FROM (excluded.name, excluded.email, excluded.tier, excluded.country, excluded.active, excluded.legacy_cust_id)
        RETURNING (xmax = 0) AS inserted`,
-      CUSTOMER_COLUMNS.arrays(valid),
+      [...CUSTOMER_COLUMNS.arrays(valid), ctx.storefront],
     );
     counts.inserted = written.filter((w) => w.inserted).length;
     counts.updated = written.length - counts.inserted;

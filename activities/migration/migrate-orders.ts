@@ -164,13 +164,13 @@ async function load(ctx: BatchContext, plan: OrderWritePlan): Promise<void> {
   const { inserts, updates, events, awaitingAdoption } = plan;
   if (inserts.length > 0) {
     await ctx.manager.query(
-      `INSERT INTO orders (id, status, status_reason, parked_from, customer_id, customer_tier, currency, shipping_address,
+      `INSERT INTO orders (id, storefront, status, status_reason, parked_from, customer_id, customer_tier, currency, shipping_address,
                            subtotal, discount, shipping, tax, total, legacy_order_no, event_seq, created_at, updated_at)
-       SELECT o.id, o.status, o.status_reason, o.parked_from, o.customer_id, o.customer_tier, 'USD', o.shipping_address,
+       SELECT o.id, $17::varchar, o.status, o.status_reason, o.parked_from, o.customer_id, o.customer_tier, 'USD', o.shipping_address,
               o.subtotal, o.discount, o.shipping, o.tax, o.total, o.legacy_order_no, o.event_seq,
               o.order_dt AT TIME ZONE 'UTC', o.modified_dt AT TIME ZONE 'UTC'
          FROM ${ORDER_COLUMNS.unnest('o')}`,
-      ORDER_COLUMNS.arrays(inserts.map(orderRow)),
+      [...ORDER_COLUMNS.arrays(inserts.map(orderRow)), ctx.storefront],
     );
   }
   if (updates.length > 0) {

@@ -1,5 +1,6 @@
 // Invoices (read-only: the saga issues and voids them) and shipments with the carrier webhook.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { Invoice } from '../../entities/invoice';
 import { Shipment } from '../../entities/shipment';
 import { secured } from '../auth';
@@ -8,9 +9,9 @@ import type { ApiDeps, AppEnv } from '../deps';
 import { errors } from '../errors';
 import { idempotency } from '../idempotency';
 import { errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, keysetPage, pageDocument } from '../json-api';
-import { loadOrder } from '../order-projection';
 import { InvoiceDocument, InvoiceList, InvoiceListQuery, CarrierEventRequest, ShipmentDocument } from '../schemas/billing';
 import { IdParam } from '../schemas/common';
+import { notYours, visibleOrders, whereOrderVisible } from '../storefronts';
 import type { OrderWorkflows } from '../temporal-calls';
 
 export function invoiceResource(i: Invoice) {
@@ -54,18 +55,27 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
   const app = new OpenAPIHono<AppEnv>();
   const invoices = () => deps.dataSource.getRepository(Invoice);
   const shipments = () => deps.dataSource.getRepository(Shipment);
+  const visibleOrder = visibleOrders(deps, cache);
+  /** The shipment, or 404 when there is none or its order is another storefront's. */
+  const visibleShipment = async (c: Context<AppEnv>, id: string) => {
+    const shipment = await whereOrderVisible(c, shipments().createQueryBuilder('s').where('s.id = :id', { id }), 's.order_id').getOne();
+    if (!shipment) throw errors.notFound(`Shipment ${id}`);
+    return shipment;
+  };
 
   const orderInvoice = createRoute({
     method: 'get',
     path: '/orders/{id}/invoice',
     tags: ['invoices'],
     summary: "The order's current invoice (the live revision, else the latest)",
+    description: notYours('An order'),
     ...secured('orders:read'),
     request: { params: IdParam },
     responses: { 200: jsonApiResponse(InvoiceDocument, 'the invoice'), ...errorResponses(404) },
   });
   app.openapi(orderInvoice, async (c) => {
     const { id } = c.req.valid('param');
+    await visibleOrder(c, id);
     const [invoice] = await invoices()
       .createQueryBuilder('i')
       .where('i.order_id = :id', { id })
@@ -73,10 +83,7 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
       .addOrderBy('i.revision', 'DESC')
       .limit(1)
       .getMany();
-    if (!invoice) {
-      const order = await loadOrder(deps, id);
-      throw errors.notFound(order ? `An invoice of order ${id}` : `Order ${id}`);
-    }
+    if (!invoice) throw errors.notFound(`An invoice of order ${id}`);
     return c.json({ data: invoiceResource(invoice) }, 200, JSON_API_HEADERS);
   });
 
@@ -85,13 +92,14 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
     path: '/invoices/{id}',
     tags: ['invoices'],
     summary: 'Read an invoice revision',
+    description: notYours('An invoice'),
     ...secured('orders:read'),
     request: { params: IdParam },
     responses: { 200: jsonApiResponse(InvoiceDocument, 'the invoice'), ...errorResponses(404) },
   });
   app.openapi(readInvoice, async (c) => {
     const { id } = c.req.valid('param');
-    const invoice = await invoices().findOneBy({ id });
+    const invoice = await whereOrderVisible(c, invoices().createQueryBuilder('i').where('i.id = :id', { id }), 'i.order_id').getOne();
     if (!invoice) throw errors.notFound(`Invoice ${id}`);
     return c.json({ data: invoiceResource(invoice) }, 200, JSON_API_HEADERS);
   });
@@ -101,13 +109,14 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
     path: '/invoices',
     tags: ['invoices'],
     summary: 'List invoices, oldest first',
+    description: "Invoices of the caller's storefront's orders only (every storefront with ops).",
     ...secured('orders:read'),
     request: { query: InvoiceListQuery },
     responses: { 200: jsonApiResponse(InvoiceList, 'a page of invoices'), ...errorResponses() },
   });
   app.openapi(listInvoices, async (c) => {
     const query = c.req.valid('query');
-    const qb = invoices().createQueryBuilder('i');
+    const qb = whereOrderVisible(c, invoices().createQueryBuilder('i'), 'i.order_id');
     if (query['filter[orderId]']) qb.andWhere('i.order_id = :orderId', { orderId: query['filter[orderId]'] });
     if (query['filter[status]']) qb.andWhere('i.status = :status', { status: query['filter[status]'] });
     const page = await keysetPage(qb, { at: 'i.issued_at', id: 'i.id' }, 'ASC', query['page[size]'], query['page[after]']);
@@ -119,15 +128,14 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
     path: '/shipments/{id}',
     tags: ['shipments'],
     summary: 'Read a shipment',
+    description: notYours('A shipment'),
     ...secured('orders:read'),
     request: { params: IdParam },
     responses: { 200: jsonApiResponse(ShipmentDocument, 'the shipment'), ...errorResponses(404) },
   });
   app.openapi(readShipment, async (c) => {
     const { id } = c.req.valid('param');
-    const shipment = await shipments().findOneBy({ id });
-    if (!shipment) throw errors.notFound(`Shipment ${id}`);
-    return c.json({ data: shipmentResource(shipment) }, 200, JSON_API_HEADERS);
+    return c.json({ data: shipmentResource(await visibleShipment(c, id)) }, 200, JSON_API_HEADERS);
   });
 
   const carrierEvent = createRoute({
@@ -143,8 +151,7 @@ export function billingRoutes({ deps, workflows, cache }: { deps: ApiDeps; workf
   app.openapi(carrierEvent, async (c) => {
     const { id } = c.req.valid('param');
     const { attributes } = c.req.valid('json').data;
-    const shipment = await shipments().findOneBy({ id });
-    if (!shipment) throw errors.notFound(`Shipment ${id}`);
+    const shipment = await visibleShipment(c, id);
     if (shipment.status === 'CANCELED') throw errors.conflict('shipment_canceled', `Shipment ${id} was cancelled.`);
     await workflows.carrierEvent(shipment.orderId, {
       kind: attributes.kind,

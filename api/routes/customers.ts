@@ -11,12 +11,14 @@ import { IdParam } from '../schemas/common';
 import { CreateCustomerRequest, CustomerDocument, CustomerList, CustomerListQuery } from '../schemas/customers';
 import { OrderList, OrderListQuery } from '../schemas/orders';
 import { listOrders } from '../order-projection';
+import { mayAccess, notYours, storefrontScope, whereStorefrontVisible } from '../storefronts';
 
 export function customerResource(customer: Customer) {
   return {
     type: 'customers' as const,
     id: customer.id,
     attributes: {
+      storefront: customer.storefront,
       name: customer.name,
       email: customer.email,
       tier: customer.tier,
@@ -38,7 +40,9 @@ export function customerRoutes(deps: ApiDeps) {
     path: '/customers',
     tags: ['customers'],
     summary: 'Create a customer',
-    description: 'Honours an Idempotency-Key: a retry with the same key and body replays the first answer.',
+    description:
+      "The customer belongs to the caller's storefront. E-mails are unique per storefront (409 email_taken). Honours an " +
+      'Idempotency-Key: a retry with the same key and body replays the first answer.',
     ...secured('orders:write', idempotency(deps, { required: false })),
     request: { body: jsonApiBody(CreateCustomerRequest, 'the new customer') },
     responses: {
@@ -49,6 +53,7 @@ export function customerRoutes(deps: ApiDeps) {
   app.openapi(create, async (c) => {
     const { attributes } = c.req.valid('json').data;
     const row = customers().create({
+      storefront: c.get('principal')!.storefront,
       name: attributes.name,
       email: attributes.email ?? null,
       tier: attributes.tier ?? null,
@@ -73,13 +78,14 @@ export function customerRoutes(deps: ApiDeps) {
     path: '/customers',
     tags: ['customers'],
     summary: 'List customers, oldest first, with cursor pagination',
+    description: "The caller's storefront only (every storefront with ops).",
     ...secured('orders:read'),
     request: { query: CustomerListQuery },
     responses: { 200: jsonApiResponse(CustomerList, 'a page of customers'), ...errorResponses() },
   });
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
-    const qb = customers().createQueryBuilder('c');
+    const qb = whereStorefrontVisible(c, customers().createQueryBuilder('c'), 'c.storefront');
     if (query['filter[active]'] !== undefined) qb.andWhere('c.active = :active', { active: query['filter[active]'] === 'true' });
     if (query['filter[email]'] !== undefined) qb.andWhere('lower(c.email) = lower(:email)', { email: query['filter[email]'] });
     const page = await keysetPage(qb, { at: 'c.created_at', id: 'c.id' }, 'ASC', query['page[size]'], query['page[after]']);
@@ -91,6 +97,7 @@ export function customerRoutes(deps: ApiDeps) {
     path: '/customers/{id}',
     tags: ['customers'],
     summary: 'Read a customer',
+    description: notYours('A customer'),
     ...secured('orders:read'),
     request: { params: IdParam },
     responses: { 200: jsonApiResponse(CustomerDocument, 'the customer'), ...errorResponses(404) },
@@ -98,7 +105,7 @@ export function customerRoutes(deps: ApiDeps) {
   app.openapi(read, async (c) => {
     const { id } = c.req.valid('param');
     const customer = await customers().findOneBy({ id });
-    if (!customer) throw errors.notFound(`Customer ${id}`);
+    if (!customer || !mayAccess(c.get('principal')!, customer.storefront)) throw errors.notFound(`Customer ${id}`);
     return c.json({ data: customerResource(customer) }, 200, JSON_API_HEADERS);
   });
 
@@ -107,14 +114,17 @@ export function customerRoutes(deps: ApiDeps) {
     path: '/customers/{id}/orders',
     tags: ['customers', 'orders'],
     summary: "A customer's orders, with the filters, sort and pagination of GET /v1/orders",
+    description: notYours('A customer'),
     ...secured('orders:read'),
     request: { params: IdParam, query: OrderListQuery.omit({ 'filter[customerId]': true }) },
     responses: { 200: jsonApiResponse(OrderList, 'a page of orders'), ...errorResponses(404) },
   });
   app.openapi(orders, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await customers().existsBy({ id }))) throw errors.notFound(`Customer ${id}`);
-    const doc = await listOrders(deps, { ...c.req.valid('query'), 'filter[customerId]': id }, c.req.url);
+    const principal = c.get('principal')!;
+    const customer = await customers().findOne({ select: { id: true, storefront: true }, where: { id } });
+    if (!customer || !mayAccess(principal, customer.storefront)) throw errors.notFound(`Customer ${id}`);
+    const doc = await listOrders(deps, { ...c.req.valid('query'), 'filter[customerId]': id }, c.req.url, storefrontScope(principal));
     return c.json(doc, 200, JSON_API_HEADERS);
   });
 

@@ -10,12 +10,11 @@ import { OrderEvent } from '../../entities/order-event';
 import { secured } from '../auth';
 import type { OrderCache } from '../cache';
 import type { ApiDeps, AppEnv } from '../deps';
-import { errors } from '../errors';
 import { errorResponses } from '../json-api';
 import type { OrderEventsHub } from '../order-events-hub';
-import { loadOrder } from '../order-projection';
 import { IdParam } from '../schemas/common';
 import { StreamQuery } from '../schemas/orders';
+import { notYours, visibleOrders } from '../storefronts';
 
 const BATCH = 100;
 /** How long a stream sleeps without a wake-up: short when events cannot wake it (no subscription). */
@@ -70,8 +69,9 @@ function lastEventIdOf(header: string | undefined): number {
   return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
-export function orderStreamRoutes({ deps, hub }: { deps: ApiDeps; hub: OrderEventsHub; cache: OrderCache }) {
+export function orderStreamRoutes({ deps, hub, cache }: { deps: ApiDeps; hub: OrderEventsHub; cache: OrderCache }) {
   const app = new OpenAPIHono<AppEnv>();
+  const visibleOrder = visibleOrders(deps, cache);
   // Named by the events' `contentSchema` only, so registered here.
   app.openAPIRegistry.register('OrderStreamEvent', StreamEventData);
   app.openAPIRegistry.register('OrderStreamReady', StreamReadyData);
@@ -89,7 +89,8 @@ export function orderStreamRoutes({ deps, hub }: { deps: ApiDeps; hub: OrderEven
     summary: 'Live order events (Server-Sent Events)',
     description:
       'Each event: `event: <type>`, `id: <seq>`, `data:` a JSON OrderStreamEvent. Reconnect with Last-Event-ID to resume ' +
-      'after the last seq seen (0 or absent: from the start). EventSource cannot send headers, so the token may come as `?access_token=`.',
+      'after the last seq seen (0 or absent: from the start). EventSource cannot send headers, so the token may come as `?access_token=`. ' +
+      notYours('An order'),
     ...secured('orders:read'),
     request: {
       params: IdParam,
@@ -117,8 +118,7 @@ export function orderStreamRoutes({ deps, hub }: { deps: ApiDeps; hub: OrderEven
   });
   app.openapi({ ...stream, hide: true }, async (c) => {
     const { id } = c.req.valid('param');
-    const order = await loadOrder(deps, id);
-    if (!order) throw errors.notFound(`Order ${id}`);
+    await visibleOrder(c, id);
     let last = lastEventIdOf(c.req.header('last-event-id'));
     const events = deps.dataSource.getRepository(OrderEvent);
 

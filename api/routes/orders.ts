@@ -2,7 +2,6 @@
 // list, change, move, cancel, retry, and the event trail. Writes go to the order's workflow as
 // Temporal Updates and signals; the API never writes the order projection itself.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { v5 as uuidv5 } from 'uuid';
 import type { OrderStatus } from '../../domain/order-status';
 import { Customer } from '../../entities/customer';
@@ -17,6 +16,9 @@ import { idempotency } from '../idempotency';
 import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, jsonApiText, nextLink, selfLink } from '../json-api';
 import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, snapshotFromState } from '../order-projection';
 import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
+import { notYours, storefrontScope, visibleOrders } from '../storefronts';
+
+const NOT_YOURS = notYours('An order');
 import {
   CancelQuery,
   ChangeOrderRequest,
@@ -47,12 +49,7 @@ interface OrderRouteDeps {
 
 export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
   const app = new OpenAPIHono<AppEnv>();
-
-  const readOrder = async (id: string): Promise<OrderSnapshot> => {
-    const order = await cache.get(id, () => loadOrder(deps, id));
-    if (!order) throw errors.notFound(`Order ${id}`);
-    return order;
-  };
+  const visibleOrder = visibleOrders(deps, cache);
 
   /**
    * A finished order's workflow takes no updates. Asking it for the status it already ended in
@@ -69,14 +66,14 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     }
   };
 
-  const answer = async (c: Context<AppEnv>, result: OrderState | OrderSnapshot) =>
-    'orderId' in result ? answerAfterChange(c, result) : orderDocument(result);
+  const answer = async (order: OrderSnapshot, result: OrderState | OrderSnapshot) =>
+    'orderId' in result ? answerAfterChange(order, result) : orderDocument(result);
 
-  /** After an update: the workflow's answer over the projection, and the cache emptied for the next read. */
-  const answerAfterChange = async (c: Context<AppEnv>, state: OrderState) => {
+  /** After an update of `order`: the workflow's answer over the projection, and the cache emptied for the next read. */
+  const answerAfterChange = async (order: OrderSnapshot, state: OrderState) => {
     await cache.invalidate(state.orderId);
     const projection = await loadOrder(deps, state.orderId);
-    return orderDocument(snapshotFromState(state, projection));
+    return orderDocument(snapshotFromState(state, projection, order.storefront));
   };
 
   // ---------------------------------------------------------------- create
@@ -89,8 +86,9 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     description:
       'Needs an Idempotency-Key (quoted or bare). The order id is derived from the client and the key, and the order ' +
       'workflow is started with update-with-start, so a retry reaches the same order even without the idempotency ' +
-      'record. The customer and SKUs are checked first (422 with a pointer, nothing started). Answers 202 once the ' +
-      'order is recorded: a GET right after sees it.',
+      'record. The customer and SKUs are checked first (422 with a pointer, nothing started); a customer of another ' +
+      'storefront is 422 unknown_customer, as one that does not exist. The order belongs to the storefront of the ' +
+      'client that places it. Answers 202 once the order is recorded: a GET right after sees it.',
     ...secured('orders:write', idempotency(deps, { required: true })),
     request: {
       headers: IdempotencyKeyHeader,
@@ -105,10 +103,12 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
   });
   app.openapi(create, async (c) => {
     const { attributes } = c.req.valid('json').data;
-    // The catalogue check: nothing is started for an order that cannot be placed. What it names must
-    // exist (404, as JSON:API says for a request that references a missing resource) and the
+    // The catalogue check: nothing is started for an order that cannot be placed. Orders never
+    // cross storefronts: the customer must be the client's own (for ops clients too). What the
+    // order names must exist (404, as JSON:API says for a reference to a missing resource) and the
     // customer must be active (409: the request is fine, the customer's state is not).
-    const customer = await deps.dataSource.getRepository(Customer).findOneBy({ id: attributes.customerId });
+    const principal = c.get('principal')!;
+    const customer = await deps.dataSource.getRepository(Customer).findOneBy({ id: attributes.customerId, storefront: principal.storefront });
     if (!customer) throw new ApiError(404, 'unknown_customer', 'Not found', `No customer ${attributes.customerId}.`, { pointer: '/data/attributes/customerId' });
     if (!customer.active) throw errors.conflict('customer_inactive', `Customer ${attributes.customerId} is not active.`, { pointer: '/data/attributes/customerId' });
     const skus = attributes.lines.map((l) => l.sku);
@@ -120,7 +120,6 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
       throw new ApiError(404, 'unknown_sku', 'Not found', `No product with SKU ${skus[unknownIndex]}.`, { pointer: `/data/attributes/lines/${unknownIndex}/sku` });
     }
 
-    const principal = c.get('principal')!;
     const key = c.get('idempotencyKey')!;
     const orderId = orderIdFor(principal.clientId, key);
     const outcome = await workflows.place(
@@ -130,7 +129,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
         lines: attributes.lines,
         shippingAddress: { ...attributes.shippingAddress, line2: attributes.shippingAddress.line2 ?? null },
         payment: attributes.payment,
-        requestId: c.get('requestId'),
+        storefront: principal.storefront,
       },
       key,
     );
@@ -139,7 +138,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     // id) even for a finished workflow, which is never started again (REJECT_DUPLICATE).
     const projection = await loadOrder(deps, orderId);
     if (!projection && outcome.kind === 'finished') throw errors.conflict('order_finished', `Order ${orderId} for this Idempotency-Key is finished.`);
-    const snapshot = projection ?? snapshotFromState((outcome as { state: OrderState }).state, null);
+    const snapshot = projection ?? snapshotFromState((outcome as { state: OrderState }).state, null, principal.storefront);
     const doc = orderDocument(snapshot);
     return c.json(doc, 202, { ...JSON_API_HEADERS, Location: doc.data.links.self });
   });
@@ -151,7 +150,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     path: '/orders/{id}',
     tags: ['orders'],
     summary: 'Read an order',
-    description: 'From the projection through the cache; `?consistency=strong` asks the order workflow (slower, current to the moment).',
+    description: `From the projection through the cache; \`?consistency=strong\` asks the order workflow (slower, current to the moment). ${NOT_YOURS}`,
     ...secured('orders:read'),
     request: { params: IdParam, query: ReadOrderQuery },
     responses: { 200: jsonApiResponse(OrderDocument, 'the order'), ...errorResponses(404) },
@@ -159,17 +158,17 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
   app.openapi(read, async (c) => {
     const { id } = c.req.valid('param');
     if (c.req.valid('query').consistency === 'strong') {
-      const projection = await loadOrder(deps, id);
+      const projection = await visibleOrder(c, id, { fresh: true });
       try {
-        return c.json(orderDocument(snapshotFromState(await workflows.state(id), projection)), 200, JSON_API_HEADERS);
+        return c.json(orderDocument(snapshotFromState(await workflows.state(id), projection, projection.storefront)), 200, JSON_API_HEADERS);
       } catch (err) {
         // Orders migrated as history only (delivered, cancelled) have no workflow: the projection is all there is.
-        if (err instanceof ApiError && err.status === 404 && projection) return c.json(orderDocument(projection), 200, JSON_API_HEADERS);
+        if (err instanceof ApiError && err.status === 404) return c.json(orderDocument(projection), 200, JSON_API_HEADERS);
         throw err;
       }
     }
     // The document's JSON is kept with the snapshot: a local cache hit answers without rebuilding it.
-    return jsonApiText(c, orderDocumentJson(await readOrder(id)), 200);
+    return jsonApiText(c, orderDocumentJson(await visibleOrder(c, id)), 200);
   });
 
   const list = createRoute({
@@ -177,12 +176,14 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     path: '/orders',
     tags: ['orders'],
     summary: 'List orders',
-    description: 'filter[status]=A,B, filter[customerId], filter[legacyOrderNo], filter[createdAt][gte]/[lt]; sort=createdAt or -createdAt (default); page[size] (25, at most 100) and page[after] from links.next.',
+    description:
+      "The caller's storefront only (every storefront with ops). filter[status]=A,B, filter[customerId], filter[legacyOrderNo], " +
+      'filter[createdAt][gte]/[lt]; sort=createdAt or -createdAt (default); page[size] (25, at most 100) and page[after] from links.next.',
     ...secured('orders:read'),
     request: { query: OrderListQuery },
     responses: { 200: jsonApiResponse(OrderList, 'a page of orders'), ...errorResponses() },
   });
-  app.openapi(list, async (c) => c.json(await listOrders(deps, c.req.valid('query'), c.req.url), 200, JSON_API_HEADERS));
+  app.openapi(list, async (c) => c.json(await listOrders(deps, c.req.valid('query'), c.req.url, storefrontScope(c.get('principal')!)), 200, JSON_API_HEADERS));
 
   // ---------------------------------------------------------------- change
 
@@ -194,7 +195,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     description:
       'Lines can change until the payment is authorized (only quantities of the order\'s SKUs, or dropping lines); the address ' +
       'until the shipment is booked, and after authorization only within the same country. Refused changes are 409 ' +
-      'illegal_transition. With both, lines are changed first.',
+      `illegal_transition. With both, lines are changed first. ${NOT_YOURS}`,
     ...secured('orders:write'),
     request: { params: IdParam, body: jsonApiBody(ChangeOrderRequest, 'the changes') },
     responses: { 200: jsonApiResponse(OrderDocument, 'the order after the change'), ...errorResponses(404, 409, 413, 415, 422) },
@@ -204,11 +205,12 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const { data } = c.req.valid('json');
     assertSameId(data.id, id);
     const { lines, shippingAddress } = data.attributes;
+    const order = await visibleOrder(c, id);
     const state = await workflows.changeOrder(id, {
       ...(lines ? { lines } : {}),
       ...(shippingAddress ? { shippingAddress: { ...shippingAddress, line2: shippingAddress.line2 ?? null } } : {}),
     });
-    return c.json(await answerAfterChange(c, state), 200, JSON_API_HEADERS);
+    return c.json(await answerAfterChange(order, state), 200, JSON_API_HEADERS);
   });
 
   const shipping = createRoute({
@@ -216,7 +218,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     path: '/orders/{id}/shipping',
     tags: ['orders'],
     summary: 'Change the shipping address',
-    description: 'Until the shipment is booked; after payment authorization only within the same country (the country decides tax and shipping).',
+    description: `Until the shipment is booked; after payment authorization only within the same country (the country decides tax and shipping). ${NOT_YOURS}`,
     ...secured('orders:write'),
     request: { params: IdParam, body: jsonApiBody(ChangeShippingRequest, 'the new address') },
     responses: { 200: jsonApiResponse(OrderDocument, 'the order after the change'), ...errorResponses(404, 409, 413, 415, 422) },
@@ -226,8 +228,9 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const { data } = c.req.valid('json');
     assertSameId(data.id, id);
     const address = data.attributes.shippingAddress;
+    const order = await visibleOrder(c, id);
     const state = await workflows.changeOrder(id, { shippingAddress: { ...address, line2: address.line2 ?? null } });
-    return c.json(await answerAfterChange(c, state), 200, JSON_API_HEADERS);
+    return c.json(await answerAfterChange(order, state), 200, JSON_API_HEADERS);
   });
 
   const setStatus = createRoute({
@@ -235,7 +238,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     path: '/orders/{id}/status',
     tags: ['orders'],
     summary: 'Move the order: SHIPPED (tracking number), DELIVERED, CANCELLED (reason)',
-    description: 'SHIPPED and DELIVERED need the ops scope, CANCELLED orders:write. Asking for the status the order has is a no-op 200; a move the transition table forbids is 409 illegal_transition.',
+    description: `SHIPPED and DELIVERED need the ops scope, CANCELLED orders:write. Asking for the status the order has is a no-op 200; a move the transition table forbids is 409 illegal_transition. ${NOT_YOURS}`,
     ...secured(['orders:write', 'ops']),
     request: { params: IdParam, body: jsonApiBody(SetStatusRequest, 'the status wanted') },
     responses: { 200: jsonApiResponse(OrderDocument, 'the order after the move'), ...errorResponses(404, 409, 413, 415, 422) },
@@ -247,12 +250,13 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const { status, trackingNumber, reason } = data.attributes;
     const needed = status === 'CANCELLED' ? 'orders:write' : 'ops';
     if (!hasScope(c, needed)) throw errors.forbidden(needed);
+    const order = await visibleOrder(c, id);
     const result = await unlessAlready(id, status, () =>
       status === 'CANCELLED'
         ? workflows.cancel(id, reason)
         : workflows.setStatus(id, { status, ...(trackingNumber ? { trackingNumber } : {}), ...(reason ? { reason } : {}) }),
     );
-    return c.json(await answer(c, result), 200, JSON_API_HEADERS);
+    return c.json(await answer(order, result), 200, JSON_API_HEADERS);
   });
 
   const cancel = createRoute({
@@ -260,15 +264,16 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     path: '/orders/{id}',
     tags: ['orders'],
     summary: 'Cancel the order',
-    description: 'As PUT status CANCELLED: the saga undoes its steps in reverse. Cancelling twice is a harmless 200; once shipped it is 409.',
+    description: `As PUT status CANCELLED: the saga undoes its steps in reverse. Cancelling twice is a harmless 200; once shipped it is 409. ${NOT_YOURS}`,
     ...secured('orders:write'),
     request: { params: IdParam, query: CancelQuery },
     responses: { 200: jsonApiResponse(OrderDocument, 'the order, CANCELLED or being cancelled'), ...errorResponses(404, 409) },
   });
   app.openapi(cancel, async (c) => {
     const { id } = c.req.valid('param');
+    const order = await visibleOrder(c, id);
     const result = await unlessAlready(id, 'CANCELLED', () => workflows.cancel(id, c.req.valid('query').reason));
-    return c.json(await answer(c, result), 200, JSON_API_HEADERS);
+    return c.json(await answer(order, result), 200, JSON_API_HEADERS);
   });
 
   const retry = createRoute({
@@ -282,8 +287,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
   });
   app.openapi(retry, async (c) => {
     const { id } = c.req.valid('param');
-    const order = await loadOrder(deps, id);
-    if (!order) throw errors.notFound(`Order ${id}`);
+    const order = await visibleOrder(c, id, { fresh: true });
     if (order.status !== 'NEEDS_ATTENTION') {
       throw errors.conflict('illegal_transition', `Only a NEEDS_ATTENTION order can be retried; this one is ${order.status}.`);
     }
@@ -298,6 +302,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     path: '/orders/{id}/events',
     tags: ['orders'],
     summary: "The order's event trail, oldest first",
+    description: `Each event names its actor (the API client whose request caused it, or the system) and the request id. ${NOT_YOURS}`,
     ...secured('orders:read'),
     request: { params: IdParam, query: EventListQuery },
     responses: { 200: jsonApiResponse(OrderEventList, 'a page of events'), ...errorResponses(404) },
@@ -305,7 +310,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
   app.openapi(events, async (c) => {
     const { id } = c.req.valid('param');
     const query = c.req.valid('query');
-    const order = await readOrder(id);
+    const order = await visibleOrder(c, id);
     const size = query['page[size]'];
     const rows = await deps.dataSource
       .getRepository(OrderEvent)
@@ -334,6 +339,13 @@ export function eventResource(e: OrderEvent) {
   return {
     type: 'order-events' as const,
     id: `${e.orderId}:${e.seq}`,
-    attributes: { seq: e.seq, type: e.type, data: e.data, occurredAt: e.occurredAt.toISOString() },
+    attributes: {
+      seq: e.seq,
+      type: e.type,
+      data: e.data,
+      occurredAt: e.occurredAt.toISOString(),
+      actor: e.actorClientId === null ? { type: 'system' as const, id: null } : { type: 'client' as const, id: e.actorClientId },
+      requestId: e.requestId,
+    },
   };
 }

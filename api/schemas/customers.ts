@@ -7,6 +7,7 @@ export const Tier = z.enum(['G', 'S', 'B']).nullable().openapi({ description: 'G
 
 export const CustomerAttributes = z
   .object({
+    storefront: z.string().openapi({ description: 'the storefront of the client that created it; only that storefront (and ops) sees it', example: 'dev' }),
     name: z.string(),
     email: z.string().nullable(),
     tier: Tier,

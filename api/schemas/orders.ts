@@ -9,6 +9,7 @@ export const OrderStatus = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 
 export const OrderAttributes = z
   .object({
+    storefront: z.string().openapi({ description: 'the storefront of the client that placed it; only that storefront (and ops) sees it', example: 'dev' }),
     status: OrderStatus,
     statusReason: z.string().nullable(),
     customerId: z.string().nullable(),
@@ -133,6 +134,13 @@ export const OrderEventAttributes = z
     type: z.string(),
     data: z.record(z.string(), z.unknown()),
     occurredAt: Timestamp,
+    actor: z
+      .object({ type: z.enum(['client', 'system']), id: z.string().nullable() })
+      .openapi('EventActor', {
+        description:
+          'who caused the event: the API client (its id) whose request set it off, downstream steps included; or the system (carrier, timers, auto-cancel, migration; id null)',
+      }),
+    requestId: z.string().nullable().openapi({ description: 'the X-Request-Id of the request that caused it; null for the system' }),
   })
   .openapi('OrderEventAttributes');
 

@@ -7,6 +7,7 @@ import { CreateShipments1795651200004 } from './1795651200004-create-shipments';
 import { CreateSimulators1795651200005 } from './1795651200005-create-simulators';
 import { MigrationTables1795651200100 } from './1795651200100-migration-tables';
 import { AdoptNewLegacyOrders1795651200101 } from './1795651200101-adopt-new-legacy-orders';
+import { StorefrontsAndActors1795651200102 } from './1795651200102-storefronts-and-actors';
 
 export const migrations = [
   CreateCatalog1795651200001,
@@ -16,4 +17,5 @@ export const migrations = [
   CreateSimulators1795651200005,
   MigrationTables1795651200100,
   AdoptNewLegacyOrders1795651200101,
+  StorefrontsAndActors1795651200102,
 ];

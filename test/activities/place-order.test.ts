@@ -50,6 +50,7 @@ describe('placeOrder', () => {
     ['an unknown customer', BusinessFailure.UnknownCustomer, async () => ({ customerId: '00000000-0000-4000-8000-000000000000' })],
     ['a customer id that is no UUID', BusinessFailure.UnknownCustomer, async () => ({ customerId: 'cust-42' })],
     ['an inactive customer', BusinessFailure.CustomerInactive, async () => ({ customerId: await createCustomer(kit.dataSource, { active: false }) })],
+    ["another storefront's customer", BusinessFailure.UnknownCustomer, async () => ({ storefront: 'other-shop' })],
     ['an unknown SKU', BusinessFailure.UnknownSku, async () => ({ lines: [{ sku: 'NO-SUCH-SKU-1', quantity: 1 }] })],
     ['a quantity of zero', BusinessFailure.InvalidOrder, async () => ({ lines: [{ sku: 'ANY', quantity: 0 }] })],
     ['an invalid country', BusinessFailure.InvalidOrder, async () => ({ shippingAddress: address('XX') })],
@@ -66,6 +67,19 @@ describe('placeOrder', () => {
     const events = await eventsOf(kit.dataSource, order.orderId);
     expect(events.map((e) => [e.seq, e.type])).toEqual([[1, 'order.created'], [2, 'order.rejected']]);
     expect(events[1].data).toEqual({ failure, reason });
+  });
+
+  it("records the order in the placing client's storefront; an order placed before storefronts goes with its customer", async () => {
+    const sku = await createProduct(kit.dataSource);
+    const customerId = await createCustomer(kit.dataSource, { storefront: 'shop-a' });
+    const placed = orderInput(customerId, [{ sku, quantity: 1 }], { storefront: 'shop-a' });
+    const older = orderInput(customerId, [{ sku, quantity: 1 }]);
+
+    await kit.activities.placeOrder({ order: placed, placedAt: PLACED_AT });
+    await kit.activities.placeOrder({ order: older, placedAt: PLACED_AT });
+
+    expect(await orderRow(kit.dataSource, placed.orderId)).toMatchObject({ status: 'PENDING', storefront: 'shop-a' });
+    expect(await orderRow(kit.dataSource, older.orderId)).toMatchObject({ status: 'PENDING', storefront: 'shop-a' });
   });
 
   it('answers a second call with the recorded result and changes nothing, even after the catalogue changed', async () => {

@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import pino from 'pino';
 import { orderEventsChannel } from '../../activities/events-publisher';
 import { orderCacheKey, readCachedOrder, writeCachedOrder } from '../../entities/order-cache';
+import { withRequestContext } from '../../runtime/logger';
 import { type Kit, REDIS_URL, buildKit, eventsOf, failureOf, openKit, openRedis, orderRow, placedOrder } from './fixtures';
 
 let kit: Kit;
@@ -35,6 +36,20 @@ describe('recordOrderEvent', () => {
     expect(await orderRow(kit.dataSource, orderId)).toMatchObject({ total: '4750', shipping_address: shippingAddress, tracking_number: '1Z999', event_seq: 2 });
     expect(await kit.dataSource.query('SELECT quantity, amount FROM order_lines WHERE order_id = $1', [orderId])).toEqual([{ quantity: 4, amount: '4000' }]);
     expect((await eventsOf(kit.dataSource, orderId))[1]).toMatchObject({ seq: 2, type: 'order.updated', dedupeKey: 'updated:1', data: { by: 'test', changes: { totals } } });
+  });
+
+  it('records the client and request the activity runs for as the actor, and the system without one', async () => {
+    const { orderId } = await placedOrder(kit);
+    await withRequestContext({ requestId: 'req-1', clientId: 'shop-a' }, () =>
+      kit.activities.recordOrderEvent({ orderId, type: 'order.updated', dedupeKey: 'updated:1', data: {} }),
+    );
+    await kit.activities.recordOrderEvent({ orderId, type: 'order.updated', dedupeKey: 'updated:2', data: {} });
+
+    const actors = await kit.dataSource.query('SELECT seq, actor_client_id, request_id FROM order_events WHERE order_id = $1 AND seq > 1 ORDER BY seq', [orderId]);
+    expect(actors).toEqual([
+      { seq: 2, actor_client_id: 'shop-a', request_id: 'req-1' },
+      { seq: 3, actor_client_id: null, request_id: null },
+    ]);
   });
 
   it('remembers where a parked order came from and forgets it when the order resumes', async () => {

@@ -1,5 +1,6 @@
 // The schema's own guarantees, independent of the code that writes it: constraints that make a
 // double effect or negative stock impossible, and migrations that revert and reapply cleanly.
+import { randomUUID } from 'node:crypto';
 import { migrations } from '../../entities/migrations';
 import { recordStockMovement } from '../../entities/product';
 import { createProduct, schemaForFile, stockOf } from '../support/db';
@@ -18,10 +19,16 @@ describe('the schema', () => {
     );
   });
 
-  it('keeps customer emails unique whatever their case', async () => {
-    await db.dataSource.query(`INSERT INTO customers (name, email) VALUES ('A', 'Ada@Example.test')`);
+  it('keeps customer emails unique per storefront whatever their case', async () => {
+    await db.dataSource.query(`INSERT INTO customers (storefront, name, email) VALUES ('shop-a', 'A', 'Ada@Example.test')`);
 
-    await expect(db.dataSource.query(`INSERT INTO customers (name, email) VALUES ('B', 'ada@example.TEST')`)).rejects.toThrow(/customers_email_lower_key/);
+    await expect(db.dataSource.query(`INSERT INTO customers (storefront, name, email) VALUES ('shop-a', 'B', 'ada@example.TEST')`)).rejects.toThrow(
+      /customers_storefront_email_lower_key/,
+    );
+    // Another shop's customer may have the same address: storefronts do not see each other.
+    await db.dataSource.query(`INSERT INTO customers (storefront, name, email) VALUES ('shop-b', 'B', 'ada@example.TEST')`);
+    // (Reverting the storefronts migration below needs e-mails unique across storefronts again.)
+    await db.dataSource.query(`DELETE FROM customers WHERE storefront = 'shop-b'`);
   });
 
   it('moves stock only through the ledger, never below what is reserved, and applies a movement once per dedupe key', async () => {
@@ -36,6 +43,25 @@ describe('the schema', () => {
     expect(received).toMatchObject({ applied: true, onHand: 8, reserved: 4 });
     expect(repeated).toEqual({ applied: false, reason: 'duplicate' });
     expect(await stockOf(db.dataSource, sku)).toEqual({ onHand: 8, reserved: 4, available: 4 });
+  });
+
+  it('gives rows written before storefronts a storefront: migrated legacy rows legacy, the others dev', async () => {
+    const storefronts = migrations.findIndex((m) => m.name === 'StorefrontsAndActors1795651200102');
+    for (let i = migrations.length - 1; i >= storefronts; i--) await db.dataSource.undoLastMigration({ transaction: 'each' });
+    const [shop, legacy] = [randomUUID(), randomUUID()];
+    await db.dataSource.query(`INSERT INTO customers (id, name) VALUES ($1, 'Shop customer')`, [shop]);
+    await db.dataSource.query(`INSERT INTO customers (id, name, legacy_cust_id) VALUES ($1, 'Legacy customer', 4711)`, [legacy]);
+    await db.dataSource.query(`INSERT INTO orders (id, status, customer_id) VALUES ($1, 'PENDING', $1)`, [shop]);
+    await db.dataSource.query(`INSERT INTO orders (id, status, customer_id, legacy_order_no) VALUES ($1, 'DELIVERED', $1, 4711)`, [legacy]);
+
+    await db.dataSource.runMigrations({ transaction: 'each' });
+
+    const rows: { id: string; storefront: string }[] = await db.dataSource.query(
+      'SELECT id, storefront FROM customers WHERE id = ANY ($1::uuid[]) UNION ALL SELECT id, storefront FROM orders WHERE id = ANY ($1::uuid[])',
+      [[shop, legacy]],
+    );
+    expect(rows.map((r) => `${r.id === shop ? 'shop' : 'legacy'}:${r.storefront}`).sort()).toEqual(['legacy:legacy', 'legacy:legacy', 'shop:dev', 'shop:dev']);
+    await expect(db.dataSource.query(`INSERT INTO orders (id, status) VALUES ($1, 'PENDING')`, [randomUUID()])).rejects.toThrow(/storefront/);
   });
 
   it('reverts every migration and applies them again', async () => {

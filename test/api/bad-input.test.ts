@@ -15,7 +15,7 @@ const sku = `B-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   api = await startApi({ worker: false });
-  await api.dataSource.query(`INSERT INTO customers (id, name, email, country) VALUES ($1, 'Bad input', $2, 'US')`, [customerId, `${customerId}@example.test`]);
+  await api.dataSource.query(`INSERT INTO customers (id, storefront, name, email, country) VALUES ($1, 'dev', 'Bad input', $2, 'US')`, [customerId, `${customerId}@example.test`]);
   await createProduct(api.dataSource, { onHand: 10, sku });
 });
 

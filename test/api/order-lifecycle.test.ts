@@ -1,10 +1,8 @@
 // The life of orders through the API, on the real stack: catalogue, creation, reads, changes,
 // shipping, delivery, cancellation, lists, invoices, shipments and the live event stream.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { orderIdFor } from '../../api/routes/orders';
-import { ADDRESS, type ApiHarness, newKey, orderBody, readEvents, startApi } from '../support/api';
+import { ADDRESS, type ApiHarness, cachedReadsAnsweredAhead, newKey, orderBody, readEvents, serveOverHttp, startApi } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(120_000);
@@ -245,23 +243,19 @@ describe('the life of an order', () => {
 
 describe('a cached order read', () => {
   // Over real HTTP: the server's request listener answers cached reads ahead of hono.
-  let server: Server;
+  let http: Awaited<ReturnType<typeof serveOverHttp>>;
   let base: string;
   beforeAll(async () => {
-    server = createServer(api.app.requestListener());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    http = await serveOverHttp(api);
+    base = http.base;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => http.close());
 
   const get = async (path: string, headers: Record<string, string> = {}, token?: string) => {
     const res = await fetch(base + path, { headers: { Authorization: `Bearer ${token ?? (await api.token())}`, ...headers } });
     return { status: res.status, headers: res.headers, text: await res.text() };
   };
-  const answeredAhead = async () => (await api.deps.metrics.getSingleMetric('http_cached_order_reads_total')!.get()).values[0]?.value ?? 0;
+  const answeredAhead = () => cachedReadsAnsweredAhead(api);
   // What may differ between two answers a moment apart.
   const comparable = (res: { headers: Headers }) => Object.fromEntries([...res.headers].filter(([name]) => !['date', 'ratelimit-remaining', 'ratelimit-reset'].includes(name)));
 

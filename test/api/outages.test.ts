@@ -1,8 +1,12 @@
 // Parts of the stack away: with Redis unreachable reads and creation keep working; with the
 // worker stopped, updates answer 503 + Retry-After within the Temporal deadline and nothing is
-// stored as the idempotent answer; with PostgreSQL away, reads answer 503.
+// stored as the idempotent answer; an order whose workflow task keeps failing answers 503 too;
+// with PostgreSQL away, reads answer 503.
 import { createProduct, createCustomer, openTestDataSource } from '../support/db';
 import { type ApiHarness, newKey, orderBody, startApi } from '../support/api';
+import { orderIdFor } from '../../api/routes/orders';
+import { OrderWorkflows } from '../../api/temporal-calls';
+import { orderWorkflowId } from '../../domain/ids';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(120_000);
@@ -70,6 +74,33 @@ describe('the worker stopped', () => {
       expect(retried.headers.get('idempotent-replayed')).toBeNull();
     } finally {
       await api.startWorker();
+    }
+  });
+});
+
+describe("an order whose workflow task keeps failing", () => {
+  it('answers a repeated POST with 503 + Retry-After, not 500', async () => {
+    // An order workflow started with an input it cannot run: every workflow task fails, and
+    // Temporal refuses update-with-start on it ("Workflow Task in failed state") until it recovers.
+    const customerId = await createCustomer(api.dataSource);
+    const sku = await createProduct(api.dataSource, { onHand: 10 });
+    const key = newKey();
+    const handle = await api.env.client.workflow.start('orderWorkflow', {
+      workflowId: orderWorkflowId(orderIdFor('dev-client', key)),
+      taskQueue: api.taskQueue,
+      args: [{}],
+    });
+    try {
+      // Temporal refuses updates from the third attempt of a failing workflow task on.
+      await eventually(async () => ((await handle.describe()).raw.pendingWorkflowTask?.attempt ?? 0) >= 3, 'a third failed workflow task', 60_000);
+      const res = await api.call('POST', '/v1/orders', { body: orderBody(customerId, [{ sku, quantity: 1 }]), headers: { 'Idempotency-Key': key } });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      // A plain update (the cancel of a DELETE) is refused the same way, as FAILED_PRECONDITION.
+      const workflows = new OrderWorkflows(api.env.client, { taskQueue: api.taskQueue, timeoutMs: 5000 });
+      await expect(workflows.cancel(orderIdFor('dev-client', key))).rejects.toMatchObject({ status: 503 });
+    } finally {
+      await handle.terminate('test over');
     }
   });
 });

@@ -139,7 +139,7 @@ describe('POST /oauth/token', () => {
 
   it('serves configured clients and refuses the development client in production', async () => {
     const secretHash = await hashSecret('shop-secret');
-    const clients = loadClients({ NODE_ENV: 'production', API_CLIENTS: JSON.stringify([{ id: 'shop', secretHash, scopes: ['orders:read'] }]) });
+    const clients = loadClients({ NODE_ENV: 'production', API_CLIENTS: JSON.stringify([{ id: 'shop', secretHash, scopes: ['orders:read'], storefront: 'shop' }]) });
     expect([...clients.keys()]).toEqual(['shop']);
     expect(() => loadClients({ NODE_ENV: 'production', API_CLIENTS: '' })).toThrow(/production/);
     const config = parseConfig(apiSchema, { NODE_ENV: 'production' });
@@ -276,7 +276,7 @@ describe('rate limits', () => {
   it('limits each client per minute with 429 and Retry-After', async () => {
     // A client of its own, so other files and runs do not share its window.
     const clientId = `limited-${randomUUID().slice(0, 8)}`;
-    const clientsEnv = { API_CLIENTS: JSON.stringify([{ id: clientId, secretHash: await hashSecret('s'), scopes: ['orders:read'] }]) };
+    const clientsEnv = { API_CLIENTS: JSON.stringify([{ id: clientId, secretHash: await hashSecret('s'), scopes: ['orders:read'], storefront: 'limited' }]) };
     const limited = await startApi({ worker: false, dataSource: api.dataSource, temporalEnv: api.env, env: { RATE_LIMIT_PER_MINUTE: '3', ...clientsEnv } });
     try {
       const issuer = new TokenIssuer(loadClients({ NODE_ENV: 'test', ...clientsEnv }), limited.deps.config);

@@ -176,14 +176,14 @@ describe('deploy/k8s/overlays/production', () => {
       DATABASE_URL: 'postgres://ordersaga:pw@postgres.example.internal:5432/ordersaga',
       REDIS_URL: 'redis://redis.example.internal:6379',
       JWT_SECRET: randomBytes(36).toString('base64'),
-      API_CLIENTS: JSON.stringify([{ id: 'storefront', secretHash: await hashSecret('s3cret'), scopes: ['orders:read', 'orders:write'] }]),
+      API_CLIENTS: JSON.stringify([{ id: 'shop-client', storefront: 'shop', secretHash: await hashSecret('s3cret'), scopes: ['orders:read', 'orders:write'] }]),
       PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     };
     const apiEnv = containerEnv(production, container(api), secrets);
     expect(apiEnv).toMatchObject({ NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_URLS: 'false' });
     expect(apiEnv.CORS_ORIGINS.split(',')).not.toContain('*');
     const apiConfig = parseConfig(apiSchema, apiEnv);
-    expect(loadClients(apiConfig).has('storefront')).toBe(true);
+    expect(loadClients(apiConfig).get('shop-client')?.storefront).toBe('shop');
     const workerConfig = parseConfig(workerSchema, containerEnv(production, container(worker), secrets));
     expect(workerConfig).toMatchObject({ NODE_ENV: 'production', HEALTH_PORT: 8080, PAYLOAD_ENCRYPTION_KEYS: secrets.PAYLOAD_ENCRYPTION_KEYS });
   });

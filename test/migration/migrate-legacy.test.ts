@@ -64,6 +64,9 @@ describe('the legacy migration', () => {
     const [{ n: leaked }] = await bed.dataSource.query('SELECT count(*)::int AS n FROM orders WHERE legacy_order_no = ANY ($1::int[])', [[...excludedOrders]]);
     expect(leaked).toBe(0);
     expect(result.reconciliation).not.toBeNull();
+    // Migrated rows belong to the legacy storefront (LEGACY_STOREFRONT, default 'legacy').
+    const storefronts = await bed.dataSource.query(`SELECT DISTINCT storefront FROM customers UNION SELECT DISTINCT storefront FROM orders`);
+    expect(storefronts).toEqual([{ storefront: 'legacy' }]);
   });
 
   it('prices every migrated order exactly as legacy.sp_order_totals, to the cent', async () => {

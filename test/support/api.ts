@@ -2,12 +2,13 @@
 // dev server, with a real order worker on a task queue of the test file's own. Every response a
 // test receives through `call()` is checked against the app's own /openapi.json.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Redis from 'ioredis';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { createOrderActivities, type OrderActivities } from '../../activities';
@@ -101,7 +102,8 @@ export interface ApiHarness {
   stopWorker(): Promise<void>;
   /** Starts the order worker again on the same task queue. */
   startWorker(): Promise<void>;
-  token(scope?: string): Promise<string>;
+  /** An access token of `client` (default: the development client) for `scope` (default: all of the development client's). */
+  token(scope?: string, client?: { id: string; secret: string }): Promise<string>;
   call<T = Json>(method: string, path: string, options?: CallOptions): Promise<ApiResponse<T>>;
   close(): Promise<void>;
 }
@@ -117,6 +119,8 @@ export interface HarnessOptions {
   temporalEnv?: TestWorkflowEnvironment;
   /** The API's Temporal client (default: the environment's, which has no payload codec). */
   temporalClient?: Client;
+  /** The order activities' logger (default: silent). */
+  activityLogger?: Logger;
 }
 
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -154,7 +158,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       payment: new PaymentSimulator({ dataSource, latencyMs: 0 }),
       // Manual carrier: the tests ship and deliver through the API.
       carrier: new CarrierSimulator({ dataSource, latencyMs: 0, shipAfterMs: null, deliverAfterMs: null }),
-      logger: silent,
+      logger: options.activityLogger ?? silent,
     });
     activities = Object.fromEntries(
       Object.entries(real).map(([name, fn]) => [
@@ -215,17 +219,18 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
       failures.add(`${activity}:${orderId}`);
       return () => failures.delete(`${activity}:${orderId}`);
     },
-    async token(scope = 'orders:read orders:write catalog:write ops') {
-      const cached = tokens.get(scope);
+    async token(scope = 'orders:read orders:write catalog:write ops', client = { id: 'dev-client', secret: 'dev-secret' }) {
+      const cacheKey = `${client.id} ${scope}`;
+      const cached = tokens.get(cacheKey);
       if (cached) return cached;
       const res = await app.request('/oauth/token', {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'dev-client', client_secret: 'dev-secret', scope }).toString(),
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret, scope }).toString(),
       });
       if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`);
       const { access_token: token } = (await res.json()) as { access_token: string };
-      tokens.set(scope, token);
+      tokens.set(cacheKey, token);
       return token;
     },
     async call(method, path, opts = {}) {
@@ -265,6 +270,24 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     },
   };
   return harness;
+}
+
+/** The API over real HTTP on a free port: the server's own request listener (cached reads ahead of hono). */
+export async function serveOverHttp(api: ApiHarness): Promise<{ base: string; close(): Promise<void> }> {
+  const server = createHttpServer(api.app.requestListener());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** How many single-order reads the server answered from the in-process cache ahead of hono so far. */
+export async function cachedReadsAnsweredAhead(api: ApiHarness): Promise<number> {
+  return (await api.deps.metrics.getSingleMetric('http_cached_order_reads_total')!.get()).values[0]?.value ?? 0;
 }
 
 // ---------------------------------------------------------------- documents

@@ -69,18 +69,20 @@ export function uniqueSku(prefix = 'T'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`.slice(0, 20);
 }
 
+/** A customer of `storefront` (default: the development client's, which the API harness signs in as). */
 export async function createCustomer(
   dataSource: DataSource,
-  attrs: { tier?: Tier | null; country?: string | null; active?: boolean } = {},
+  attrs: { tier?: Tier | null; country?: string | null; active?: boolean; storefront?: string } = {},
 ): Promise<string> {
   const id = randomUUID();
-  await dataSource.query('INSERT INTO customers (id, name, email, tier, country, active) VALUES ($1, $2, $3, $4, $5, $6)', [
+  await dataSource.query('INSERT INTO customers (id, storefront, name, email, tier, country, active) VALUES ($1, $7, $2, $3, $4, $5, $6)', [
     id,
     `Customer ${id.slice(0, 8)}`,
     `${id}@example.test`,
     attrs.tier ?? null,
     attrs.country ?? 'US',
     attrs.active ?? true,
+    attrs.storefront ?? 'dev',
   ]);
   return id;
 }
