@@ -4,6 +4,7 @@
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { OrderEventType } from '../domain/events';
+import { invalidateCachedOrder } from '../entities/order-cache';
 
 /** An event as appended to order_events, and as published on `order-events:<orderId>`. */
 export interface AppendedEvent {
@@ -15,8 +16,6 @@ export interface AppendedEvent {
 }
 
 export const orderEventsChannel = (orderId: string) => `order-events:${orderId}`;
-/** The API's cached order document. */
-export const orderCacheKey = (orderId: string) => `order:${orderId}`;
 
 const PUBLISH_TIMEOUT_MS = 1000;
 
@@ -31,11 +30,14 @@ export class EventPublisher {
   async publish(events: AppendedEvent[]): Promise<void> {
     const redis = this.redis;
     if (!redis || events.length === 0) return;
-    const orderIds = [...new Set(events.map((e) => e.orderId))];
+    const lastSeq = new Map<string, number>();
+    for (const e of events) lastSeq.set(e.orderId, Math.max(e.seq, lastSeq.get(e.orderId) ?? 0));
+    const orderIds = [...lastSeq.keys()];
     // Invalidate first, then publish (ioredis sends in call order): a subscriber that reacts
-    // to an event by reading the order must not be served the cached old version.
+    // to an event by reading the order must not be served the cached old version. The floor
+    // also stops a read-through that loaded before this commit from caching what it loaded.
     const sent = Promise.all([
-      ...orderIds.map((id) => redis.del(orderCacheKey(id))),
+      ...[...lastSeq].map(([id, seq]) => invalidateCachedOrder(redis, id, seq)),
       ...events.map((e) => redis.publish(orderEventsChannel(e.orderId), JSON.stringify(e))),
     ]);
     let timer: NodeJS.Timeout | undefined;

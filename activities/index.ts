@@ -50,4 +50,4 @@ export { CarrierSimulator, type CarrierSimulatorOptions, SIMULATED_CARRIER, pars
 export { type CarrierDispatchEvent, dispatchDueCarrierEvents, startCarrierDispatcher } from './adapters/carrier-dispatcher';
 export { isSimulatorFailing, setSimulatorFailing } from './adapters/sim-switches';
 export { LEGACY_PAYMENT_PROVIDER } from './legacy-adoption';
-export { type AppendedEvent, orderCacheKey, orderEventsChannel } from './events-publisher';
+export { type AppendedEvent, orderEventsChannel } from './events-publisher';

@@ -4,6 +4,7 @@
 // answer again), then record the answer and the event in one transaction.
 import { ApplicationFailure } from '@temporalio/activity';
 import { validate as isUuid } from 'uuid';
+import { orderWorkflowId, stepIdempotencyKey } from '../domain/ids';
 import { CURRENCY } from '../domain/money';
 import { BusinessFailure } from '../domain/failures';
 import { PaymentDeclinedError, ProviderRefusedError } from './adapters/types';
@@ -127,16 +128,14 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
 
     async voidPayment({ orderId, idempotencyKey }) {
       const known = await paymentOf(ctx, orderId);
-      // Nothing authorized (the step never ran or was declined), already voided, or captured.
-      if (!known || known.payment_status !== 'AUTHORIZED' || !known.authorization_id) return;
-      const authorizationId = known.authorization_id;
+      if (!known) return;
       const legacy = known.provider === LEGACY_PAYMENT_PROVIDER; // released in the legacy processor, not here
-      try {
-        if (!legacy) await whileHeartbeating('voidPayment', () => payment.void({ idempotencyKey, authorizationId }));
-      } catch (err) {
-        // Voided earlier under another key (a crash between provider and record): record it now.
-        if (!(err instanceof ProviderRefusedError && err.code === 'already_voided')) throw asActivityFailure(err);
-      }
+      // What the step may have left at the provider without a record (a legacy order never ran it).
+      if (!legacy) await voidUnrecordedAuthorizations(ctx, orderId, known.authorization_id, idempotencyKey);
+      // Nothing recorded (the step never ran or was declined), already voided, or captured.
+      if (known.payment_status !== 'AUTHORIZED' || !known.authorization_id) return;
+      const authorizationId = known.authorization_id;
+      if (!legacy) await voidAtProvider(ctx, idempotencyKey, authorizationId);
       await withLockedOrder(ctx, orderId, async (tx) => {
         const voided: unknown[] = await tx.manager.query(
           `WITH voided AS (
@@ -149,4 +148,52 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
       });
     },
   };
+}
+
+async function voidAtProvider(ctx: ActivityContext, idempotencyKey: string, authorizationId: string): Promise<void> {
+  try {
+    await whileHeartbeating('voidPayment', () => ctx.payment.void({ idempotencyKey, authorizationId }));
+  } catch (err) {
+    // Voided earlier under another key (a crash between provider and record): record it now.
+    if (!(err instanceof ProviderRefusedError && err.code === 'already_voided')) throw asActivityFailure(err);
+  }
+}
+
+/**
+ * An authorizePayment attempt that reached the provider and died before recording leaves an
+ * authorization open there that PostgreSQL does not know. The authorize key names the invoice
+ * revision it authorized, so every revision the order had (and the next one, whose invoice may
+ * have failed) is looked up by its key; each authorization found that is not the recorded one is
+ * voided (a key of its own per revision) and recorded: as the order's payment when it has none,
+ * and always as a `payment.voided` event.
+ */
+async function voidUnrecordedAuthorizations(ctx: ActivityContext, orderId: string, recordedId: string | null, voidKey: string): Promise<void> {
+  const [order]: { placed_at: Date; revisions: number }[] = await ctx.dataSource.query(
+    `SELECT o.created_at AS placed_at, COALESCE((SELECT max(revision) FROM invoices WHERE order_id = o.id), 0)::int AS revisions
+       FROM orders o WHERE o.id = $1`,
+    [orderId],
+  );
+  const workflowId = orderWorkflowId(orderId);
+  for (let revision = 1; revision <= order.revisions + 1; revision++) {
+    const authorizeKey = stepIdempotencyKey(workflowId, 'authorize', revision);
+    const found = await callProvider('voidPayment', () => ctx.payment.findAuthorization({ idempotencyKey: authorizeKey, orderId, notBefore: order.placed_at }));
+    if (!found || found.authorizationId === recordedId) continue;
+    if (found.state === 'captured') {
+      ctx.logger.error({ orderId, authorizationId: found.authorizationId }, 'an unrecorded authorization was captured; left for an operator');
+      continue;
+    }
+    const key = `${voidKey}:${revision}`;
+    if (found.state === 'authorized') await voidAtProvider(ctx, key, found.authorizationId);
+    await withLockedOrder(ctx, orderId, async (tx) => {
+      const dedupeKey = `payment.voided:${found.authorizationId}`;
+      if ((await tx.seqOf(dedupeKey)) !== null) return;
+      await tx.manager.query(
+        `INSERT INTO payments (id, order_id, provider, status, amount, currency, authorization_id, authorize_idempotency_key, void_idempotency_key, voided_at)
+         VALUES ($1, $2, $3, 'VOIDED', $4, $5, $6, $7, $8, now())
+         ON CONFLICT DO NOTHING`,
+        [recordId(`payment:${authorizeKey}`), orderId, ctx.payment.provider, found.amount, CURRENCY, found.authorizationId, authorizeKey, key],
+      );
+      await tx.append('payment.voided', dedupeKey, { authorizationId: found.authorizationId, amount: found.amount, unrecordedAuthorization: true });
+    });
+  }
 }

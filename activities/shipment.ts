@@ -4,7 +4,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { validate as isUuid } from 'uuid';
 import { orderWorkflowId, stepIdempotencyKey } from '../domain/ids';
-import { ProviderRefusedError } from './adapters/types';
+import type { ShippingAddress } from '../domain/order';
+import { type CarrierBooking, ProviderRefusedError } from './adapters/types';
 import type { OrderActivities, ShipmentRef } from './contract';
 import { throwIfCancelled, whileHeartbeating } from './heartbeat';
 import { type ActivityContext, orderNotFound, recordId, withLockedOrder } from './order-events';
@@ -38,6 +39,44 @@ const refOf = (s: { id: string | null; carrier: string | null; tracking_number: 
   trackingNumber: s.tracking_number!,
 });
 
+/** Records a booking the carrier made as the order's live shipment (shipment.created), once. */
+async function recordBooking(ctx: ActivityContext, orderId: string, idempotencyKey: string, booking: CarrierBooking, address: ShippingAddress): Promise<ShipmentRef> {
+  return withLockedOrder(ctx, orderId, async (tx) => {
+    const shipmentId = recordId(`shipment:${idempotencyKey}`);
+    const inserted: unknown[] = await tx.manager.query(
+      `INSERT INTO shipments (id, order_id, carrier, carrier_shipment_id, tracking_number, status, idempotency_key, address)
+       VALUES ($1, $2, $3, $4, $5, 'CREATED', $6, $7)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [shipmentId, orderId, booking.carrier, booking.carrierShipmentId, booking.trackingNumber, idempotencyKey, address],
+    );
+    if (inserted.length === 0) {
+      const [live]: ShipmentState[] = await tx.manager.query(
+        `SELECT id, carrier, tracking_number FROM shipments WHERE order_id = $1 AND status <> 'CANCELED'`,
+        [orderId],
+      );
+      return refOf(live);
+    }
+    const ref = { shipmentId, carrier: booking.carrier, trackingNumber: booking.trackingNumber };
+    await tx.append(
+      'shipment.created',
+      `shipment.created:${shipmentId}`,
+      { ...ref, carrierShipmentId: booking.carrierShipmentId },
+      { trackingNumber: booking.trackingNumber },
+    );
+    return ref;
+  });
+}
+
+/** Looks booking number `booking` up at the carrier by its key and records it; false when the carrier has none. */
+async function recordUnrecordedBooking(ctx: ActivityContext, orderId: string, booking: number): Promise<boolean> {
+  const idempotencyKey = stepIdempotencyKey(orderWorkflowId(orderId), 'ship', booking);
+  const [order]: { placed_at: Date }[] = await ctx.dataSource.query('SELECT created_at AS placed_at FROM orders WHERE id = $1', [orderId]);
+  const found = await callCarrier('cancelShipment', () => ctx.carrier.findShipment({ idempotencyKey, orderId, notBefore: order.placed_at }));
+  if (!found) return false;
+  await recordBooking(ctx, orderId, idempotencyKey, found, found.address);
+  return true;
+}
+
 /** A refusal (e.g. the parcel has left) is final; anything else is technical and retried. */
 async function callCarrier<T>(step: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -59,34 +98,15 @@ export function shipmentActivities(ctx: ActivityContext): Pick<OrderActivities, 
       const idempotencyKey = stepIdempotencyKey(orderWorkflowId(orderId), 'ship', known.bookings + 1);
       throwIfCancelled();
       const booking = await callCarrier('createShipment', () => carrier.createShipment({ idempotencyKey, orderId, address }));
-      return withLockedOrder(ctx, orderId, async (tx) => {
-        const shipmentId = recordId(`shipment:${idempotencyKey}`);
-        const inserted: unknown[] = await tx.manager.query(
-          `INSERT INTO shipments (id, order_id, carrier, carrier_shipment_id, tracking_number, status, idempotency_key, address)
-           VALUES ($1, $2, $3, $4, $5, 'CREATED', $6, $7)
-           ON CONFLICT DO NOTHING RETURNING id`,
-          [shipmentId, orderId, booking.carrier, booking.carrierShipmentId, booking.trackingNumber, idempotencyKey, address],
-        );
-        if (inserted.length === 0) {
-          const [live]: ShipmentState[] = await tx.manager.query(
-            `SELECT id, carrier, tracking_number FROM shipments WHERE order_id = $1 AND status <> 'CANCELED'`,
-            [orderId],
-          );
-          return refOf(live);
-        }
-        const ref = { shipmentId, carrier: booking.carrier, trackingNumber: booking.trackingNumber };
-        await tx.append(
-          'shipment.created',
-          `shipment.created:${shipmentId}`,
-          { ...ref, carrierShipmentId: booking.carrierShipmentId },
-          { trackingNumber: booking.trackingNumber },
-        );
-        return ref;
-      });
+      return recordBooking(ctx, orderId, idempotencyKey, booking, address);
     },
 
     async cancelShipment({ orderId }) {
-      const known = await shipmentOf(ctx, orderId);
+      let known = await shipmentOf(ctx, orderId);
+      // Nothing recorded: a createShipment attempt may still have booked with the carrier and died
+      // before recording. Its key names the next booking; what the carrier has under it is recorded
+      // as createShipment would have, then cancelled like any booking.
+      if (known && !known.id && (await recordUnrecordedBooking(ctx, orderId, known.bookings + 1))) known = await shipmentOf(ctx, orderId);
       if (!known?.id || !known.carrier_shipment_id) return; // nothing booked, or already cancelled
       const shipmentId = known.id;
       const carrierShipmentId = known.carrier_shipment_id;

@@ -1,19 +1,31 @@
 // The read cache of single orders: Redis (`order:<id>`, shared, CACHE_TTL_SECONDS) with a small
-// in-process layer in front (LOCAL_CACHE_TTL_MS). The activities DEL `order:<id>` after every
-// committed change and then publish the event; the event evicts the in-process copy. The
-// in-process layer is used only while that subscription is live, so it can never outlive an
-// invalidation by more than its short TTL. Redis away: straight to PostgreSQL.
+// in-process layer in front (LOCAL_CACHE_TTL_MS). The activities raise the order's floor in Redis
+// after every committed change and then publish the event; the event evicts the in-process copy
+// and raises its floor here. Snapshots carry their event sequence (`eventSeq`) and neither layer
+// takes one below its floor or below what it holds, so a read-through that loaded before a change
+// cannot bring the old snapshot back (entities/order-cache.ts). The in-process layer is used only
+// while the event subscription is live, so it never outlives an invalidation by more than its
+// short TTL. Redis away: straight to PostgreSQL.
+import { invalidateCachedOrder, readCachedOrder, writeCachedOrder } from '../entities/order-cache';
 import type { ApiDeps } from './deps';
 import type { OrderEventsHub } from './order-events-hub';
 import type { OrderSnapshot } from './order-projection';
 import { tryRedis } from './redis-best-effort';
 
 const LOCAL_MAX_ENTRIES = 10_000;
+/** How long the in-process layer remembers a floor: far longer than a read-through takes. */
+const LOCAL_FLOOR_MS = 60_000;
 
-export const orderCacheKey = (orderId: string) => `order:${orderId}`;
+/** A cached snapshot (until `expires`) and the lowest sequence this layer may still take. */
+interface LocalEntry {
+  order: OrderSnapshot | null;
+  expires: number;
+  floor: number;
+  floorExpires: number;
+}
 
 export class OrderCache {
-  private readonly local = new Map<string, { order: OrderSnapshot; expires: number }>();
+  private readonly local = new Map<string, LocalEntry>();
   private readonly localTtlMs: number;
   private readonly ttlSeconds: number;
 
@@ -23,7 +35,7 @@ export class OrderCache {
   ) {
     this.localTtlMs = deps.config.LOCAL_CACHE_TTL_MS;
     this.ttlSeconds = deps.config.CACHE_TTL_SECONDS;
-    hub.onAnyOrder((orderId) => this.local.delete(orderId));
+    hub.onAnyOrder((orderId, seq) => this.evict(orderId, seq));
     if (this.localTtlMs > 0) hub.start();
   }
 
@@ -32,7 +44,7 @@ export class OrderCache {
     const hit = this.peek(orderId);
     if (hit) return hit;
     const useLocal = this.localTrusted;
-    const cached = await tryRedis(this.deps.redis, this.deps.logger, 'cache read', (r) => r.get(orderCacheKey(orderId)));
+    const cached = await tryRedis(this.deps.redis, this.deps.logger, 'cache read', (r) => readCachedOrder(r, orderId));
     if (cached.ok && cached.value !== null) {
       const order = JSON.parse(cached.value) as OrderSnapshot;
       if (useLocal) this.remember(order);
@@ -41,7 +53,9 @@ export class OrderCache {
     const order = await load();
     if (order) {
       if (cached.ok) {
-        await tryRedis(this.deps.redis, this.deps.logger, 'cache write', (r) => r.set(orderCacheKey(orderId), JSON.stringify(order), 'EX', this.ttlSeconds));
+        await tryRedis(this.deps.redis, this.deps.logger, 'cache write', (r) =>
+          writeCachedOrder(r, orderId, order.eventSeq, JSON.stringify(order), this.ttlSeconds),
+        );
       }
       if (useLocal) this.remember(order);
     }
@@ -51,14 +65,14 @@ export class OrderCache {
   /** The in-process copy while it is fresh and trusted, without a promise; else undefined. */
   peek(orderId: string): OrderSnapshot | undefined {
     if (!this.localTrusted) return undefined;
-    const hit = this.local.get(orderId);
-    return hit && hit.expires > Date.now() ? hit.order : undefined;
+    const entry = this.local.get(orderId);
+    return entry?.order && entry.expires > Date.now() ? entry.order : undefined;
   }
 
-  /** After a change made through this API: the next read must see it. */
+  /** After a change made through this API: the next read must not see the snapshot cached now. */
   async invalidate(orderId: string): Promise<void> {
-    this.local.delete(orderId);
-    await tryRedis(this.deps.redis, this.deps.logger, 'cache invalidate', (r) => r.del(orderCacheKey(orderId)));
+    this.evict(orderId, null);
+    await tryRedis(this.deps.redis, this.deps.logger, 'cache invalidate', (r) => invalidateCachedOrder(r, orderId));
   }
 
   /** The in-process layer is on and its invalidations are arriving. */
@@ -66,11 +80,33 @@ export class OrderCache {
     return this.localTtlMs > 0 && this.hub.live;
   }
 
+  /** Drops the copy; nothing below `seq` (or, without it, the copy's successor) is taken again. */
+  private evict(orderId: string, seq: number | null): void {
+    const entry = this.local.get(orderId);
+    const now = Date.now();
+    const known = entry && entry.floorExpires > now ? entry.floor : 0;
+    const floor = Math.max(known, seq ?? (entry?.order ? entry.order.eventSeq + 1 : 0));
+    if (this.localTtlMs <= 0 || floor === 0) {
+      this.local.delete(orderId);
+      return;
+    }
+    this.put(orderId, { order: null, expires: 0, floor, floorExpires: now + LOCAL_FLOOR_MS });
+  }
+
   private remember(order: OrderSnapshot): void {
+    const entry = this.local.get(order.id);
+    const now = Date.now();
+    if (entry && entry.floorExpires > now && order.eventSeq < entry.floor) return;
+    if (entry?.order && entry.expires > now && entry.order.eventSeq > order.eventSeq) return;
+    this.put(order.id, { order, expires: now + this.localTtlMs, floor: entry?.floor ?? 0, floorExpires: entry?.floorExpires ?? 0 });
+  }
+
+  private put(orderId: string, entry: LocalEntry): void {
+    this.local.delete(orderId); // re-inserted last: the map's order is the eviction order
     if (this.local.size >= LOCAL_MAX_ENTRIES) {
       const oldest = this.local.keys().next().value;
       if (oldest !== undefined) this.local.delete(oldest);
     }
-    this.local.set(order.id, { order, expires: Date.now() + this.localTtlMs });
+    this.local.set(orderId, entry);
   }
 }

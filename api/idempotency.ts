@@ -9,6 +9,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiDeps, AppEnv } from './deps';
 import { ApiError } from './errors';
 import { tryRedis } from './redis-best-effort';
+import { IDEMPOTENCY_KEY_PATTERN } from './schemas/common';
 
 const IN_FLIGHT_MS = 60_000;
 /** Response headers worth replaying; the rest (request id, rate limits) belong to the new request. */
@@ -20,16 +21,17 @@ type IdempotencyRecord =
 
 /**
  * The key as sent: an RFC 8941 string ("...") as the draft says, or a bare token, which many
- * clients send. Printable ASCII, at most 255 characters.
+ * clients send. The whole value is 1 to 255 printable ASCII characters (IDEMPOTENCY_KEY_PATTERN,
+ * the OpenAPI document's rule); a quoted one stands for what it quotes.
  */
 export function parseIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  let value = header.trim();
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(["\\])/g, '$1');
-  if (value === '' || value.length > 255 || !/^[\x20-\x7e]+$/.test(value)) {
+  const value = header.trim();
+  if (!IDEMPOTENCY_KEY_PATTERN.test(value)) {
     throw new ApiError(400, 'invalid_idempotency_key', 'Invalid header', 'Idempotency-Key must be 1 to 255 printable ASCII characters, quoted or bare.', { header: 'Idempotency-Key' });
   }
-  return value;
+  const quoted = /^"(.+)"$/.exec(value);
+  return quoted ? quoted[1].replace(/\\(["\\])/g, '$1') : value;
 }
 
 export function idempotency(deps: Pick<ApiDeps, 'redis' | 'logger' | 'config'>, options: { required: boolean }): MiddlewareHandler<AppEnv> {

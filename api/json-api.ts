@@ -164,30 +164,54 @@ export const negotiateContent: MiddlewareHandler = async (c, next) => {
 
 // ---- cursors ----
 
-const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
+/**
+ * A keyset cursor: `<microseconds since 1970>_<id>` of the last row of a page. Its whole form is
+ * a pattern in the OpenAPI document, so any cursor the document allows is one the API can use
+ * (it names a point in the list, whether or not a row is there). The id part is the list's key:
+ */
+export const CURSOR_ID = {
+  uuid: '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}',
+  bigint: '[0-9]{1,18}',
+  sku: '[A-Za-z0-9][A-Za-z0-9._-]{0,19}',
+} as const;
 
-/** An opaque keyset cursor: base64url of the sort key and id of the last row of a page. */
+/** ±10^17 µs: about 3,170 years either side of 1970, well inside PostgreSQL's timestamps. */
+const CURSOR_AT = '-?[0-9]{1,17}';
+
+/** A row's timestamp column as the cursor's microseconds (exact: extract() is numeric). */
+export const cursorAtSql = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint::text`;
+
+/** The timestamptz of a microseconds parameter, exactly (seconds and microseconds apart). */
+export const timestampFromMicrosSql = (param: string) =>
+  `('epoch'::timestamptz + (CAST(${param} AS bigint) / 1000000) * interval '1 second' + (CAST(${param} AS bigint) % 1000000) * interval '1 microsecond')`;
+
+/** Microseconds since 1970 of an RFC 3339 date-time, exactly (JavaScript dates stop at milliseconds). */
+export function epochMicros(dateTime: string): string {
+  const fraction = /T[^.]*\.(\d+)/.exec(dateTime)?.[1] ?? '';
+  return (BigInt(Date.parse(dateTime)) * 1000n + BigInt((fraction.slice(3, 6) || '0').padEnd(3, '0'))).toString();
+}
+
 export function encodeCursor(value: { at: string; id: string }): string {
-  return Buffer.from(JSON.stringify([value.at, value.id])).toString('base64url');
+  return `${value.at}_${value.id}`;
 }
 
+/** A cursor page[after]'s pattern already checked. */
 export function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' && CURSOR_TIMESTAMP.test(parsed[0]) && parsed[1].length <= 100) {
-      return { at: parsed[0], id: parsed[1] };
-    }
-  } catch {
-    // falls through to the error below
-  }
-  throw new ApiError(400, 'invalid_parameter', 'Invalid parameter', 'page[after] is not a cursor this API issued.', { parameter: 'page[after]' });
+  const split = cursor.indexOf('_');
+  return { at: cursor.slice(0, split), id: cursor.slice(split + 1) };
 }
 
-/** Query parameters of every list: page[size] (1..100, default 25) and page[after]. */
-export const pageQuery = {
-  'page[size]': z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: 'page[size]', in: 'query' }, example: 25 }),
-  'page[after]': z.string().max(512).optional().openapi({ param: { name: 'page[after]', in: 'query' } }),
-};
+/** Query parameters of every list: page[size] (1..100, default 25) and page[after], a cursor over `id` keys. */
+export function pageQuery(id: keyof typeof CURSOR_ID) {
+  return {
+    'page[size]': z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: 'page[size]', in: 'query' }, example: 25 }),
+    'page[after]': z
+      .string()
+      .regex(new RegExp(`^${CURSOR_AT}_${CURSOR_ID[id]}$`), 'is not a cursor this API issued; follow links.next')
+      .optional()
+      .openapi({ param: { name: 'page[after]', in: 'query' }, description: 'the cursor in links.next of the page before' }),
+  };
+}
 
 /** Rebuilds the request URL's path and query with page[after] set, for links.next. */
 export function nextLink(url: string, after: string): string {
@@ -213,8 +237,8 @@ export function pageDocument<T, R>(url: string, page: { rows: T[]; next: string 
 
 /**
  * Keyset pagination over (timestamp column, id): one row more than the page tells whether there
- * is a next page. The cursor keeps PostgreSQL's own text of the timestamp, so microseconds
- * survive the round trip (a JavaScript Date would cut them and repeat rows).
+ * is a next page. The cursor keeps the timestamp's microseconds as PostgreSQL has them, so none
+ * are cut on the round trip (a JavaScript Date would cut them and repeat rows).
  */
 export async function keysetPage<T extends object>(
   qb: SelectQueryBuilder<T>,
@@ -225,12 +249,12 @@ export async function keysetPage<T extends object>(
 ): Promise<{ rows: T[]; next: string | null }> {
   const cursor = after === undefined ? undefined : decodeCursor(after);
   if (cursor) {
-    qb.andWhere(`(${keys.at}, ${keys.id}) ${order === 'ASC' ? '>' : '<'} (CAST(:cursorAt AS timestamptz), :cursorId)`, {
+    qb.andWhere(`(${keys.at}, ${keys.id}) ${order === 'ASC' ? '>' : '<'} (${timestampFromMicrosSql(':cursorAt')}, :cursorId)`, {
       cursorAt: cursor.at,
       cursorId: cursor.id,
     });
   }
-  qb.addSelect(`${keys.at}::text`, 'cursor_at')
+  qb.addSelect(cursorAtSql(keys.at), 'cursor_at')
     .addSelect(`${keys.id}::text`, 'cursor_id')
     .orderBy(keys.at, order)
     .addOrderBy(keys.id, order)

@@ -13,6 +13,8 @@ export class OrderEventsHub {
   private readonly byOrder = new Map<string, Set<() => void>>();
   private readonly everyOrder = new Set<OrderEventListener>();
   private subscribed = false;
+  /** The server confirmed the subscription: from then on no event goes by unseen. */
+  private confirmed = false;
 
   constructor(
     private readonly subscriber: Redis | undefined,
@@ -21,10 +23,10 @@ export class OrderEventsHub {
 
   /** Whether events arrive right now (a connected subscription). */
   get live(): boolean {
-    return this.subscriber !== undefined && this.subscribed && this.subscriber.status === 'ready';
+    return this.subscriber !== undefined && this.confirmed && this.subscriber.status === 'ready';
   }
 
-  /** Starts the subscription; ioredis re-subscribes by itself after a reconnect. */
+  /** Starts the subscription. */
   start(): void {
     const subscriber = this.subscriber;
     if (!subscriber || this.subscribed) return;
@@ -41,9 +43,17 @@ export class OrderEventsHub {
       for (const listener of this.everyOrder) listener(orderId, seq);
       for (const wake of this.byOrder.get(orderId) ?? []) wake();
     });
-    subscriber.psubscribe(`${CHANNEL_PREFIX}*`).catch((err: Error) => {
-      this.logger.warn({ err: err.message }, 'order events subscription failed; streams poll PostgreSQL');
+    // A subscription refused while Redis was away is asked again once it is back (ioredis
+    // re-subscribes by itself only what the server once confirmed).
+    const subscribe = () =>
+      subscriber.psubscribe(`${CHANNEL_PREFIX}*`).then(
+        () => (this.confirmed = true),
+        (err: Error) => this.logger.warn({ err: err.message }, 'order events subscription failed; streams poll PostgreSQL'),
+      );
+    subscriber.on('ready', () => {
+      if (!this.confirmed) void subscribe();
     });
+    void subscribe();
   }
 
   onAnyOrder(listener: OrderEventListener): void {

@@ -3,7 +3,7 @@
 import type { Order } from '../entities/order';
 import type { OrderState } from '../workflows/order-definitions';
 import type { ApiDeps } from './deps';
-import { decodeCursor, encodeCursor, nextLink, selfLink, type SerializedJson, serializeJson } from './json-api';
+import { cursorAtSql, decodeCursor, encodeCursor, epochMicros, nextLink, selfLink, type SerializedJson, serializeJson, timestampFromMicrosSql } from './json-api';
 import type { OrderListFilters } from './schemas/orders';
 
 /** The projection row with its lines: what the cache stores and resources are built from. */
@@ -170,7 +170,7 @@ export function orderDocumentJson(order: OrderSnapshot): SerializedJson<ReturnTy
 /**
  * GET /v1/orders (and a customer's orders): filters, sort by createdAt, keyset pages; one
  * statement, lines included. One row more than the page tells whether there is a next page; the
- * cursor keeps PostgreSQL's own text of the timestamp, so microseconds survive the round trip.
+ * cursor keeps the timestamp's microseconds as PostgreSQL has them (json-api.ts).
  * `storefront` limits the list to one storefront (api/storefronts.ts `storefrontScope`; null: all).
  */
 export async function listOrders(
@@ -183,19 +183,22 @@ export async function listOrders(
   const values: unknown[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
   if (storefront !== null) where.push(`o.storefront = ${param(storefront)}`);
-  const statuses = query['filter[status]']?.split(',').map((s) => s.trim());
+  const statuses = query['filter[status]']?.split(',');
   if (statuses) where.push(`o.status = ANY(${param(statuses)}::varchar[])`);
   if (query['filter[customerId]']) where.push(`o.customer_id = ${param(query['filter[customerId]'])}`);
   if (query['filter[legacyOrderNo]'] !== undefined) where.push(`o.legacy_order_no = ${param(query['filter[legacyOrderNo]'])}`);
-  if (query['filter[createdAt][gte]']) where.push(`o.created_at >= ${param(query['filter[createdAt][gte]'])}`);
-  if (query['filter[createdAt][lt]']) where.push(`o.created_at < ${param(query['filter[createdAt][lt]'])}`);
+  // As exact microseconds: PostgreSQL takes neither every offset RFC 3339 allows nor year 0000.
+  const gte = query['filter[createdAt][gte]'];
+  const lt = query['filter[createdAt][lt]'];
+  if (gte) where.push(`o.created_at >= ${timestampFromMicrosSql(param(epochMicros(gte)))}`);
+  if (lt) where.push(`o.created_at < ${timestampFromMicrosSql(param(epochMicros(lt)))}`);
   const order = query.sort === 'createdAt' ? 'ASC' : 'DESC';
   const after = query['page[after]'] === undefined ? undefined : decodeCursor(query['page[after]']);
-  if (after) where.push(`(o.created_at, o.id) ${order === 'ASC' ? '>' : '<'} (CAST(${param(after.at)} AS timestamptz), ${param(after.id)})`);
+  if (after) where.push(`(o.created_at, o.id) ${order === 'ASC' ? '>' : '<'} (${timestampFromMicrosSql(param(after.at))}, ${param(after.id)})`);
   const size = query['page[size]'];
   const rows = await queryRows<OrderRow & { cursor_at: string; cursor_id: string }>(
     deps.dataSource,
-    `SELECT ${ORDER_COLUMNS}, o.created_at::text AS cursor_at, o.id::text AS cursor_id
+    `SELECT ${ORDER_COLUMNS}, ${cursorAtSql('o.created_at')} AS cursor_at, o.id::text AS cursor_id
        FROM orders o
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY o.created_at ${order}, o.id ${order}

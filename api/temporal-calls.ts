@@ -172,11 +172,11 @@ export function temporalFailureToApiError(err: unknown, orderId: string): unknow
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) {
+      const [first] = problemsOf(cause);
       if (cause.type === OrderUpdateFailure.InvalidChange) {
-        const [first] = problemsOf(cause);
         return errors.unprocessable('invalid_change', cause.message, `/data/attributes${first?.pointer ?? ''}`);
       }
-      return errors.conflict('illegal_transition', cause.message);
+      return errors.conflict('illegal_transition', cause.message, first ? { pointer: `/data/attributes${first.pointer}` } : undefined);
     }
     return errors.conflict('illegal_transition', cause?.message ?? err.message);
   }

@@ -118,6 +118,13 @@ export function validateLines(lines: OrderLineInput[], basePointer = '/lines'): 
   return problems;
 }
 
+/** Characters as PostgreSQL counts them (code points), not UTF-16 units. */
+function characters(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
 function checkText(
   problems: Problem[],
   address: Record<string, unknown>,
@@ -133,7 +140,7 @@ function checkText(
     problems.push({ pointer, detail: `${field} must be a string` });
   } else if (!optional && value.trim() === '') {
     problems.push({ pointer, detail: `${field} is required` });
-  } else if (value.length > maxLength) {
+  } else if (characters(value) > maxLength) {
     problems.push({ pointer, detail: `${field} has at most ${maxLength} characters` });
   }
 }

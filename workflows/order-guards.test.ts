@@ -66,7 +66,7 @@ describe('changes of lines and address (CHANGE_GUARDS)', () => {
     ['an address without a city', order(), { shippingAddress: { ...ADDRESS, city: '' } }, refused('InvalidChange', /city is required/)],
     ['malformed input before the order is recorded', order({ stage: 'placing' }), {}, refused('InvalidChange', /nothing to change/)],
     ['a change while the order is being recorded', order({ stage: 'placing' }), { lines: [{ sku: 'SKU-1', quantity: 3 }] }, refused('ChangeNotAllowed', /still being recorded/)],
-    ['a SKU not on the order', order(), { lines: [{ sku: 'SKU-2', quantity: 1 }] }, refused('InvalidChange', /\/lines\/0\/sku: sku SKU-2 is not on this order/)],
+    ['a SKU not on the order', order(), { lines: [{ sku: 'SKU-2', quantity: 1 }] }, refused('ChangeNotAllowed', /\/lines\/0\/sku: sku SKU-2 is not on this order/)],
     ['a change of a cancelled order', order({}, { status: 'CANCELLED' }), { lines: [{ sku: 'SKU-1', quantity: 3 }] }, refused('ChangeNotAllowed', /the order is CANCELLED/)],
     ['a change while a cancel is under way', order({ endingAs: 'CANCELLED' }), { shippingAddress: other }, refused('ChangeNotAllowed', /being cancelled/)],
     ['a change while the order is being rejected', order({ endingAs: 'REJECTED' }), { shippingAddress: other }, refused('ChangeNotAllowed', /being rejected/)],

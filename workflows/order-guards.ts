@@ -124,11 +124,11 @@ const refuseInvalidAddress: Guard<OrderChange> = (_view, { shippingAddress }) =>
 const refuseSkusNotOnOrder: Guard<OrderChange> = (view, { lines }) => {
   if (lines === undefined) return;
   const known = new Set(view.state.lines.map((line) => line.sku));
-  refuseInvalid(
-    lines.flatMap((line, index) =>
-      known.has(line.sku) ? [] : [{ pointer: `/lines/${index}/sku`, detail: `sku ${line.sku} is not on this order; only quantities of its SKUs can change` }],
-    ),
+  const problems = lines.flatMap((line, index) =>
+    known.has(line.sku) ? [] : [{ pointer: `/lines/${index}/sku`, detail: `sku ${line.sku} is not on this order; only quantities of its SKUs can change` }],
   );
+  // A well-formed request the order's current lines refuse: a conflict with its state.
+  if (problems.length > 0) refuse(OrderUpdateFailure.ChangeNotAllowed, problems.map((p) => `${p.pointer}: ${p.detail}`).join('; '), problems);
 };
 
 const refuseLineChangesOnceAuthorizing: Guard<OrderChange> = (view, { lines }) => {

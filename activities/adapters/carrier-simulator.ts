@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ShippingAddress } from '../../domain/order';
 import { isSimulatorFailing, simulatedLatency } from './sim-switches';
-import { type CarrierAdapter, type CarrierBooking, ProviderRefusedError, ProviderUnavailableError } from './types';
+import { type CarrierAdapter, type CarrierBooking, type FoundShipment, ProviderRefusedError, ProviderUnavailableError } from './types';
 
 export const SIMULATED_CARRIER = 'SIMCARRIER';
 
@@ -82,6 +82,18 @@ export class CarrierSimulator implements CarrierAdapter {
     if (!row) throw new ProviderRefusedError('no_such_shipment', `no shipment ${request.carrierShipmentId}`);
     if (row.status === 'CANCELED') return { canceled: true };
     throw new ProviderRefusedError('already_shipped', `shipment ${request.carrierShipmentId} has left (${row.status}) and cannot be cancelled`);
+  }
+
+  async findShipment(request: { idempotencyKey: string }): Promise<FoundShipment | null> {
+    await this.reachCarrier();
+    const rows: { shipment_id: string; tracking_number: string; status: string; address: ShippingAddress }[] = await this.options.dataSource.query(
+      'SELECT shipment_id, tracking_number, status, address FROM sim_carrier_shipments WHERE idempotency_key = $1',
+      [request.idempotencyKey],
+    );
+    const [row] = rows;
+    if (!row) return null;
+    const status = row.status.toLowerCase() as FoundShipment['status'];
+    return { carrier: this.carrier, carrierShipmentId: row.shipment_id, trackingNumber: row.tracking_number, status, address: row.address };
   }
 
   private async reachCarrier(): Promise<void> {

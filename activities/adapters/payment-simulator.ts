@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Cents } from '../../domain/money';
 import { isSimulatorFailing, simulatedLatency } from './sim-switches';
-import { type PaymentAdapter, PaymentDeclinedError, ProviderRefusedError, ProviderUnavailableError } from './types';
+import { type FoundAuthorization, type PaymentAdapter, PaymentDeclinedError, ProviderRefusedError, ProviderUnavailableError } from './types';
 
 export interface PaymentSimulatorOptions {
   dataSource: DataSource;
@@ -96,6 +96,17 @@ export class PaymentSimulator implements PaymentAdapter {
       return { outcome: 'succeeded', response: { voidId: newId('void') } };
     });
     return { voided: true as const };
+  }
+
+  async findAuthorization(request: { idempotencyKey: string }): Promise<FoundAuthorization | null> {
+    await this.reachProvider();
+    const rows: { authorization_id: string; state: AuthorizationState; amount: string }[] = await this.options.dataSource.query(
+      `SELECT authorization_id, authorization_state AS state, request->>'amount' AS amount
+         FROM sim_payment_operations WHERE idempotency_key = $1 AND operation = 'authorize' AND outcome = 'succeeded'`,
+      [request.idempotencyKey],
+    );
+    const [row] = rows;
+    return row ? { authorizationId: row.authorization_id, amount: Number(row.amount), state: row.state } : null;
   }
 
   private async reachProvider(): Promise<void> {

@@ -17,6 +17,21 @@ export interface PaymentAdapter {
   capture(request: { idempotencyKey: string; authorizationId: string; amount: Cents }): Promise<{ captureId: string }>;
   /** Releases an uncaptured authorization. Throws ProviderRefusedError when it was captured. */
   void(request: { idempotencyKey: string; authorizationId: string }): Promise<{ voided: true }>;
+  /**
+   * The authorization an `authorize` call with this idempotency key created, as the provider
+   * holds it now, or null when no such call reached the provider. Undos use it to find what a
+   * step did when its answer was never recorded (the worker died in between), so it must see
+   * every authorization at once: a provider whose search lags (Stripe's Search API) lists instead,
+   * narrowed to objects created from `notBefore` on (Stripe: PaymentIntents carrying the key in
+   * their metadata, listed with `created[gte]`).
+   */
+  findAuthorization(request: { idempotencyKey: string; orderId: string; notBefore: Date }): Promise<FoundAuthorization | null>;
+}
+
+export interface FoundAuthorization {
+  authorizationId: string;
+  amount: Cents;
+  state: 'authorized' | 'captured' | 'voided';
 }
 
 export interface CarrierBooking {
@@ -31,6 +46,18 @@ export interface CarrierAdapter {
   createShipment(request: { idempotencyKey: string; orderId: string; address: ShippingAddress }): Promise<CarrierBooking>;
   /** Throws ProviderRefusedError once the parcel has left (it cannot be called back). */
   cancelShipment(request: { idempotencyKey: string; carrierShipmentId: string }): Promise<{ canceled: true }>;
+  /**
+   * The shipment a `createShipment` call with this idempotency key booked, as the carrier holds
+   * it now, or null when no such call reached the carrier; like PaymentAdapter.findAuthorization,
+   * it must see every booking at once (`notBefore` may narrow a listing by creation time).
+   */
+  findShipment(request: { idempotencyKey: string; orderId: string; notBefore: Date }): Promise<FoundShipment | null>;
+}
+
+export interface FoundShipment extends CarrierBooking {
+  status: 'booked' | 'shipped' | 'delivered' | 'canceled';
+  /** Where the booking ships to. */
+  address: ShippingAddress;
 }
 
 /** The card was declined: a business outcome, retrying cannot change it. */

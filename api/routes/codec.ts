@@ -13,7 +13,7 @@
 //   access token and lives as long as that token.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Payload } from '@temporalio/common';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { cors } from 'hono/cors';
 import { createPayloadCodec } from '../../runtime/data-converter';
@@ -39,27 +39,30 @@ const CodecPayloads = z
   .object({ payloads: z.array(CodecPayload) })
   .openapi('CodecPayloads', { description: 'Temporal Payloads as proto3 JSON (temporal.api.common.v1.Payloads)' });
 
-const CodecHeaders = z.object({
-  'x-namespace': z.string().optional().openapi({ description: 'the Temporal namespace the payloads belong to (sent by the UI and CLI)' }),
-});
+/** The namespace this codec holds the keys of: the one value X-Namespace may have. */
+function codecHeaders(namespace: string) {
+  return z.object({
+    'x-namespace': z
+      .enum([namespace], { error: `this codec holds the keys of namespace '${namespace}' only` })
+      .optional()
+      .openapi({ description: 'the Temporal namespace the payloads belong to (sent by the UI and CLI)' }),
+  });
+}
 
-function codecRoute(path: '/encode' | '/decode', summary: string) {
+function codecRoute(path: '/encode' | '/decode', summary: string, namespace: string) {
   return createRoute({
     method: 'post',
     path,
     tags: ['codec'],
     summary,
     ...secured('ops'),
-    request: { headers: CodecHeaders, body: { required: true, content: { 'application/json': { schema: CodecPayloads } } } },
+    request: { headers: codecHeaders(namespace), body: { required: true, content: { 'application/json': { schema: CodecPayloads } } } },
     responses: {
       200: { description: 'the payloads, in the same order', content: { 'application/json': { schema: CodecPayloads } } },
       ...errorResponses(413, 415, 422),
     },
   });
 }
-
-const decodeRoute = codecRoute('/decode', 'Decrypt payloads for display (Temporal codec server protocol)');
-const encodeRoute = codecRoute('/encode', 'Encrypt payloads, e.g. the input of a signal sent from the UI');
 
 function fromJson(payload: z.infer<typeof CodecPayload>): Payload {
   return {
@@ -93,13 +96,6 @@ function authenticateOperator(verifier: TokenVerifier): MiddlewareHandler<AppEnv
   };
 }
 
-function refuseOtherNamespace(c: Context<AppEnv>, namespace: string | undefined, ours: string): void {
-  if (namespace !== undefined && namespace !== ours) {
-    throw new ApiError(400, 'unknown_namespace', 'Bad request', `This codec holds the keys of namespace '${ours}', not '${namespace}'.`, { header: 'X-Namespace' });
-  }
-  c.header('Cache-Control', 'no-store');
-}
-
 /** A payload this codec cannot read is the caller's 422, naming the key; anything else stays a fault. */
 function codecFailure(err: unknown, index: number): unknown {
   const pointer = `/payloads/${index}`;
@@ -116,6 +112,9 @@ export function codecRoutes(options: { deps: ApiDeps; verifier: TokenVerifier; i
     defaultHook: (result, c) => {
       if (!result.success) {
         const issue = result.error.issues[0];
+        if (result.target === 'header') {
+          return errorResponse(c, new ApiError(400, 'unknown_namespace', 'Bad request', `X-Namespace: ${issue.message}.`, { header: 'X-Namespace' }));
+        }
         const pointer = '/' + issue.path.map(String).join('/');
         return errorResponse(c, new ApiError(422, 'invalid_field', 'Invalid request body', `${pointer}: ${issue.message}`, { pointer }));
       }
@@ -137,8 +136,8 @@ export function codecRoutes(options: { deps: ApiDeps; verifier: TokenVerifier; i
   app.use('/encode', authenticateOperator(verifier));
   app.use('/decode', authenticateOperator(verifier));
 
-  app.openapi(decodeRoute, async (c) => {
-    refuseOtherNamespace(c, c.req.valid('header')['x-namespace'], config.TEMPORAL_NAMESPACE);
+  app.openapi(codecRoute('/decode', 'Decrypt payloads for display (Temporal codec server protocol)', config.TEMPORAL_NAMESPACE), async (c) => {
+    c.header('Cache-Control', 'no-store');
     const { payloads } = c.req.valid('json');
     const decoded: Payload[] = [];
     for (const [index, payload] of payloads.entries()) {
@@ -151,8 +150,8 @@ export function codecRoutes(options: { deps: ApiDeps; verifier: TokenVerifier; i
     return c.json({ payloads: decoded.map(toJson) }, 200);
   });
 
-  app.openapi(encodeRoute, async (c) => {
-    refuseOtherNamespace(c, c.req.valid('header')['x-namespace'], config.TEMPORAL_NAMESPACE);
+  app.openapi(codecRoute('/encode', 'Encrypt payloads, e.g. the input of a signal sent from the UI', config.TEMPORAL_NAMESPACE), async (c) => {
+    c.header('Cache-Control', 'no-store');
     const { payloads } = c.req.valid('json');
     const encoded = await codec.encode(payloads.map(fromJson));
     return c.json({ payloads: encoded.map(toJson) }, 200);

@@ -73,16 +73,24 @@ export function migrationRunRoutes(deps: ApiDeps) {
   const scheduleId = deps.config.MIGRATION_SCHEDULE_ID;
 
   /** The trigger under the Temporal call deadline; Temporal away or too slow is 503. */
-  const trigger = async (): Promise<TriggerMigrationResult> => {
-    const timeoutMs = deps.config.TEMPORAL_CALL_TIMEOUT_MS;
+  const trigger = async (deadline: number): Promise<TriggerMigrationResult> => {
     try {
-      return await deps.temporal.withDeadline(Date.now() + timeoutMs, () =>
-        triggerMigrationRun(deps.temporal, scheduleId, { awaitStartMs: Math.max(0, Math.min(3000, timeoutMs - 1000)) }),
+      return await deps.temporal.withDeadline(deadline, () =>
+        triggerMigrationRun(deps.temporal, scheduleId, { awaitStartMs: Math.max(0, Math.min(3000, deadline - Date.now() - 1000)) }),
       );
     } catch (err) {
       const mapped = temporalFailureToApiError(err, scheduleId);
       if (mapped instanceof ApiError) throw mapped;
       throw err;
+    }
+  };
+
+  /** Whether the run's row shows up (its workflow's first activity writes it) before `deadline`. */
+  const rowShows = async (runId: string, deadline: number): Promise<boolean> => {
+    for (;;) {
+      if (await runs().existsBy({ id: runId })) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
 
@@ -93,8 +101,8 @@ export function migrationRunRoutes(deps: ApiDeps) {
     summary: 'Run the legacy migration now',
     description:
       'Triggers the migration Schedule (as its next run would, incremental from the last watermarks). 202 with the started ' +
-      'run (follow data.links.self; data is null if the run had not started within the call deadline), 409 while a run is ' +
-      'active, 503 while the Schedule does not exist yet (the worker creates it when it starts).',
+      'run once GET data.links.self finds it (data is null if it had not started within the call deadline: list the runs), ' +
+      '409 while a run is active, 503 while the Schedule does not exist yet (the worker creates it when it starts).',
     ...secured('ops'),
     responses: {
       202: jsonApiResponse(MigrationRunTriggerDocument, 'triggered', { Location: { description: 'the started run', schema: { type: 'string' } } }),
@@ -102,17 +110,19 @@ export function migrationRunRoutes(deps: ApiDeps) {
     },
   });
   app.openapi(create, async (c) => {
-    const result = await trigger();
+    const deadline = Date.now() + deps.config.TEMPORAL_CALL_TIMEOUT_MS;
+    const result = await trigger(deadline);
     if (!result.triggered && result.reason === 'no_schedule') {
       throw errors.unavailable(`The migration Schedule '${scheduleId}' does not exist yet; the worker creates it when it starts.`, 30);
     }
     if (!result.triggered) {
       throw errors.conflict('migration_running', `Migration run ${result.run.runId} (workflow ${result.run.workflowId}) is still running; see ${runLink(result.run.runId)}.`);
     }
-    const { run } = result;
+    // Only an id GET /v1/migration-runs/{id} can find is named.
+    const run = result.run && (await rowShows(result.run.runId, deadline)) ? result.run : null;
     const doc = {
       data: run ? { type: 'migration-runs' as const, id: run.runId, links: { self: runLink(run.runId) } } : null,
-      meta: { triggered: true as const, scheduleId, workflowId: run?.workflowId ?? null },
+      meta: { triggered: true as const, scheduleId, workflowId: result.run?.workflowId ?? null },
     };
     return c.json(doc, 202, { ...JSON_API_HEADERS, ...(run ? { Location: runLink(run.runId) } : {}) });
   });

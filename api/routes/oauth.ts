@@ -7,7 +7,7 @@ import { type TokenIssuer, oauthError } from '../auth';
 import type { AppEnv } from '../deps';
 import { type ApiError, ErrorDocument, toApiError } from '../errors';
 import { JSON_API } from '../json-api';
-import { OAuthError, TokenRequest, TokenResponse } from '../schemas/oauth';
+import { OAuthError, TokenRequest, TokenResponse, UNSUPPORTED_GRANT } from '../schemas/oauth';
 
 const oauthErrorContent = { 'application/json': { schema: OAuthError } } as const;
 
@@ -17,8 +17,9 @@ const token = createRoute({
   tags: ['oauth'],
   summary: 'Get an access token (client credentials)',
   request: {
-    // Not `required`: zod-openapi would then run the form and the JSON validator on every request.
-    // Each one runs when its media type is sent; anything else is 415, no body at all is invalid_request.
+    // Not `required` here: zod-openapi would then run the form and the JSON validator on every
+    // request. Each one runs when its media type is sent; anything else is 415, no body at all is
+    // invalid_request. The document says `required` (see oauthRoutes).
     body: {
       content: {
         'application/x-www-form-urlencoded': { schema: TokenRequest },
@@ -58,10 +59,17 @@ export function oauthRoutes(issuer: TokenIssuer) {
     defaultHook: (result, c) => {
       if (!result.success) {
         const issue = result.error.issues[0];
+        // RFC 6749 section 5.2 has codes of its own for these two parameters.
+        if (issue.path[0] === 'grant_type' && issue.message === UNSUPPORTED_GRANT) {
+          return oauthErrorResponse(c, oauthError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.'));
+        }
+        if (issue.path[0] === 'scope') return oauthErrorResponse(c, oauthError(400, 'invalid_scope', `scope: ${issue.message}`));
         return oauthErrorResponse(c, oauthError(400, 'invalid_request', `${issue.path.join('.') || 'body'}: ${issue.message}`));
       }
     },
   });
+  // The document shows the body as the endpoint needs it: required, in either media type.
+  app.openAPIRegistry.registerPath({ ...token, request: { body: { ...token.request.body, required: true } } });
   app.onError((err, c) => {
     const known = toApiError(err);
     if (!known) throw err;
@@ -69,7 +77,7 @@ export function oauthRoutes(issuer: TokenIssuer) {
     return oauthErrorResponse(c, known.code === 'bad_request' ? oauthError(400, 'invalid_request', known.detail) : known);
   });
 
-  app.openapi(token, async (c) => {
+  app.openapi({ ...token, hide: true }, async (c) => {
     const body: Partial<{ grant_type: string; client_id: string; client_secret: string; scope: string }> = c.req
       .header('content-type')
       ?.toLowerCase()
@@ -77,9 +85,6 @@ export function oauthRoutes(issuer: TokenIssuer) {
       ? c.req.valid('json')
       : c.req.valid('form');
     if (body.grant_type === undefined) throw oauthError(400, 'invalid_request', 'grant_type is required.');
-    if (body.grant_type !== 'client_credentials') {
-      throw oauthError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
-    }
     const basic = basicCredentials(c);
     const clientId = basic?.id ?? body.client_id;
     const clientSecret = basic?.secret ?? body.client_secret;

@@ -4,7 +4,7 @@
 // stream early; without Redis it polls.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import type { OrderEventType } from '../../domain/events';
+import { ORDER_EVENT_TYPES, type OrderEventType } from '../../domain/events';
 import type { OrderStatus } from '../../domain/order-status';
 import { OrderEvent } from '../../entities/order-event';
 import { secured } from '../auth';
@@ -37,12 +37,32 @@ export const StreamEventData = z
   .object({
     orderId: z.string(),
     seq: z.number().int(),
-    type: z.string(),
+    type: z.enum(ORDER_EVENT_TYPES),
     status: z.string().nullable().openapi({ description: 'the status this event moved the order to, when it moved it' }),
     data: z.record(z.string(), z.unknown()),
     occurredAt: z.string(),
   })
   .openapi('OrderStreamEvent');
+
+const StreamReadyData = z.object({ orderId: z.string(), after: z.number().int() }).openapi('OrderStreamReady');
+
+/** A `data:` field holding the JSON of `component` (a schema registered under that name). */
+const jsonData = (component: string) => {
+  // JSON Schema 2020-12 keywords (OpenAPI 3.1) the metadata type does not list; the generator keeps them.
+  const content = { contentMediaType: 'application/json', contentSchema: { $ref: `#/components/schemas/${component}` } };
+  return z.string().openapi(content as unknown as { description: string });
+};
+
+/**
+ * One event of the stream, as OpenAPI 3.1 describes a text/event-stream (the fields of each event):
+ * first `ready` (with the reconnection delay), then the order's events, each with its sequence as `id`.
+ */
+const StreamItem = z
+  .union([
+    z.object({ event: z.literal('ready'), data: jsonData('OrderStreamReady'), retry: z.number().int() }),
+    z.object({ event: z.enum(ORDER_EVENT_TYPES), id: z.string().regex(/^[0-9]+$/), data: jsonData('OrderStreamEvent') }),
+  ])
+  .openapi('OrderStreamItem', { description: 'one Server-Sent Event: `event`, `id` and `retry` lines and JSON `data`' });
 
 function lastEventIdOf(header: string | undefined): number {
   const n = header === undefined ? NaN : Number(header.trim());
@@ -52,6 +72,15 @@ function lastEventIdOf(header: string | undefined): number {
 export function orderStreamRoutes({ deps, hub, cache }: { deps: ApiDeps; hub: OrderEventsHub; cache: OrderCache }) {
   const app = new OpenAPIHono<AppEnv>();
   const visibleOrder = visibleOrders(deps, cache);
+  // Named by the events' `contentSchema` only, so registered here.
+  app.openAPIRegistry.register('OrderStreamEvent', StreamEventData);
+  app.openAPIRegistry.register('OrderStreamReady', StreamReadyData);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'accessToken', {
+    type: 'apiKey',
+    in: 'query',
+    name: 'access_token',
+    description: 'The bearer token in the query, for browsers (EventSource sends no headers); on the event stream only.',
+  });
 
   const stream = createRoute({
     method: 'get',
@@ -60,23 +89,34 @@ export function orderStreamRoutes({ deps, hub, cache }: { deps: ApiDeps; hub: Or
     summary: 'Live order events (Server-Sent Events)',
     description:
       'Each event: `event: <type>`, `id: <seq>`, `data:` a JSON OrderStreamEvent. Reconnect with Last-Event-ID to resume ' +
-      'after the last seq seen (0 or absent: from the start). EventSource cannot send headers, so `?access_token=` is accepted here. ' +
+      'after the last seq seen (0 or absent: from the start). EventSource cannot send headers, so the token may come as `?access_token=`. ' +
       notYours('An order'),
     ...secured('orders:read'),
     request: {
       params: IdParam,
       query: StreamQuery,
       headers: z.object({
-        'Last-Event-ID': z.string().max(20).optional().openapi({ param: { name: 'Last-Event-ID', in: 'header' } }),
+        'Last-Event-ID': z
+          .string()
+          .regex(/^[0-9]{1,16}$/, 'must be the id (a sequence number) of an event of this stream')
+          .optional()
+          .openapi({ param: { name: 'Last-Event-ID', in: 'header' } }),
       }),
     },
     responses: {
-      200: { description: 'the event stream', content: { 'text/event-stream': { schema: z.string().openapi({ description: 'text/event-stream; data lines carry OrderStreamEvent JSON' }) } } },
+      200: { description: 'the event stream', content: { 'text/event-stream': { schema: StreamItem } } },
       ...errorResponses(404),
     },
   });
 
-  app.openapi(stream, async (c) => {
+  // The document gives `access_token` as what it is, a way to authenticate (not a parameter);
+  // the route still validates the query it arrives in.
+  app.openAPIRegistry.registerPath({
+    ...stream,
+    security: [...(stream.security ?? []), { accessToken: ['orders:read'] }],
+    request: { params: stream.request.params, headers: stream.request.headers },
+  });
+  app.openapi({ ...stream, hide: true }, async (c) => {
     const { id } = c.req.valid('param');
     await visibleOrder(c, id);
     let last = lastEventIdOf(c.req.header('last-event-id'));

@@ -1,7 +1,7 @@
 // The `invoices` and `shipments` resources, and the carrier webhook's document.
 import { z } from '@hono/zod-openapi';
 import { createRequest, listDocument, pageQuery, resourceSchema, singleDocument } from '../json-api';
-import { PricedLine, Timestamp, Totals } from './common';
+import { PricedLine, Timestamp, TimestampInput, Totals, Uuid, text } from './common';
 
 export const InvoiceAttributes = z
   .object({
@@ -23,9 +23,9 @@ export const InvoiceList = listDocument('InvoiceList', InvoiceResource);
 
 export const InvoiceListQuery = z
   .object({
-    'filter[orderId]': z.uuid().optional().openapi({ param: { name: 'filter[orderId]', in: 'query' } }),
+    'filter[orderId]': Uuid.optional().openapi({ param: { name: 'filter[orderId]', in: 'query' } }),
     'filter[status]': z.enum(['ISSUED', 'PAID', 'VOID']).optional().openapi({ param: { name: 'filter[status]', in: 'query' } }),
-    ...pageQuery,
+    ...pageQuery('uuid'),
   })
   .strict();
 
@@ -51,9 +51,9 @@ export const CarrierEventRequest = createRequest(
   z
     .object({
       kind: z.enum(['shipped', 'delivered', 'exception']),
-      trackingNumber: z.string().trim().min(1).max(100).optional(),
-      at: z.iso.datetime({ offset: true }).optional(),
-      detail: z.string().max(1000).optional(),
+      trackingNumber: text(100, { required: true }).optional(),
+      at: TimestampInput.optional(),
+      detail: text(1000).optional(),
     })
     .strict(),
 );

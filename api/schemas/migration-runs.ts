@@ -50,7 +50,7 @@ export const MigrationRunTriggerDocument = z
 export const MigrationRunListQuery = z
   .object({
     'filter[status]': z.enum(MIGRATION_RUN_STATUSES).optional().openapi({ param: { name: 'filter[status]', in: 'query' } }),
-    ...pageQuery,
+    ...pageQuery('uuid'),
   })
   .strict();
 
@@ -73,10 +73,11 @@ export const DiscrepancyResource = z
   .openapi('MigrationDiscrepancy');
 export const DiscrepancyList = listDocument('MigrationDiscrepancyList', DiscrepancyResource);
 
+const KIND = `(${DISCREPANCY_KINDS.join('|')})`;
 const kindList = z
   .string()
+  .regex(new RegExp(`^${KIND}(,${KIND})*$`), `must be kinds separated by commas, each one of ${DISCREPANCY_KINDS.join(', ')}`)
   .max(400)
-  .refine((v) => v.split(',').every((k) => (DISCREPANCY_KINDS as readonly string[]).includes(k.trim())), `each kind must be one of ${DISCREPANCY_KINDS.join(', ')}`)
   .openapi({ param: { name: 'filter[kind]', in: 'query' }, example: 'missing_in_target,total_mismatch' });
 
-export const DiscrepancyListQuery = z.object({ 'filter[kind]': kindList.optional(), ...pageQuery }).strict();
+export const DiscrepancyListQuery = z.object({ 'filter[kind]': kindList.optional(), ...pageQuery('bigint') }).strict();

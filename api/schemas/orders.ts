@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { MAX_LINES, MAX_QUANTITY } from '../../domain/order';
 import { ORDER_STATUSES } from '../../domain/order-status';
 import { createRequest, listDocument, pageQuery, resourceSchema, singleDocument, updateRequest } from '../json-api';
-import { PricedLine, ShippingAddress, ShippingAddressInput, Sku, Timestamp, Totals } from './common';
+import { PricedLine, ShippingAddress, ShippingAddressInput, Sku, Timestamp, TimestampInput, Totals, Uuid, text } from './common';
 
 export const OrderStatus = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 
@@ -36,11 +36,24 @@ export const LineInput = z
   .strict()
   .openapi('OrderLineInput');
 
-export const LinesInput = z.array(LineInput).min(1, 'an order needs at least one line').max(MAX_LINES);
+/** One line per SKU: the one rule here JSON Schema cannot say (it is in the description). */
+export const LinesInput = z
+  .array(LineInput)
+  .min(1, 'an order needs at least one line')
+  .max(MAX_LINES)
+  .superRefine((lines, ctx) => {
+    const first = new Map<string, number>();
+    lines.forEach((line, index) => {
+      const earlier = first.get(line.sku);
+      if (earlier === undefined) first.set(line.sku, index);
+      else ctx.addIssue({ code: 'custom', path: [index, 'sku'], message: `sku ${line.sku} is already on line ${earlier}; put the whole quantity on one line` });
+    });
+  })
+  .openapi({ uniqueItems: true, description: `1 to ${MAX_LINES} lines, each SKU on one line only` });
 
 export const CreateOrderAttributes = z
   .object({
-    customerId: z.uuid(),
+    customerId: Uuid,
     lines: LinesInput,
     shippingAddress: ShippingAddressInput,
     payment: z
@@ -57,7 +70,8 @@ export const ChangeOrderRequest = updateRequest(
   z
     .object({ lines: LinesInput.optional(), shippingAddress: ShippingAddressInput.optional() })
     .strict()
-    .refine((a) => a.lines !== undefined || a.shippingAddress !== undefined, { message: 'give lines, shippingAddress or both' }),
+    .refine((a) => a.lines !== undefined || a.shippingAddress !== undefined, { message: 'give lines, shippingAddress or both' })
+    .openapi({ minProperties: 1 }),
 );
 
 export const ChangeShippingRequest = updateRequest(
@@ -72,32 +86,30 @@ export const SetStatusRequest = updateRequest(
   z
     .object({
       status: z.enum(['SHIPPED', 'DELIVERED', 'CANCELLED']).openapi({ description: 'SHIPPED and DELIVERED need the ops scope; CANCELLED orders:write' }),
-      trackingNumber: z.string().trim().min(1).max(100).optional(),
-      reason: z.string().trim().min(1).max(500).optional(),
+      trackingNumber: text(100, { required: true }).optional(),
+      reason: text(500, { required: true }).optional(),
     })
     .strict(),
 );
 
+const STATUS = `(${ORDER_STATUSES.join('|')})`;
 const statusList = z
   .string()
+  .regex(new RegExp(`^${STATUS}(,${STATUS})*$`), `must be statuses separated by commas, each one of ${ORDER_STATUSES.join(', ')}`)
   .max(200)
-  .refine((v) => v.split(',').every((s) => (ORDER_STATUSES as readonly string[]).includes(s.trim())), `each status must be one of ${ORDER_STATUSES.join(', ')}`)
   .openapi({ param: { name: 'filter[status]', in: 'query' }, example: 'PENDING,PROCESSING' });
 
-const isoDate = (name: string) =>
-  z.iso
-    .datetime({ offset: true })
-    .openapi({ param: { name, in: 'query' }, example: '2026-11-26T00:00:00Z' });
+const isoDate = (name: string) => TimestampInput.openapi({ param: { name, in: 'query' }, example: '2026-11-26T00:00:00Z' });
 
 export const OrderListQuery = z
   .object({
     'filter[status]': statusList.optional(),
-    'filter[customerId]': z.uuid().optional().openapi({ param: { name: 'filter[customerId]', in: 'query' } }),
+    'filter[customerId]': Uuid.optional().openapi({ param: { name: 'filter[customerId]', in: 'query' } }),
     'filter[legacyOrderNo]': z.coerce.number().int().min(1).max(2147483647).optional().openapi({ param: { name: 'filter[legacyOrderNo]', in: 'query' } }),
     'filter[createdAt][gte]': isoDate('filter[createdAt][gte]').optional(),
     'filter[createdAt][lt]': isoDate('filter[createdAt][lt]').optional(),
     sort: z.enum(['createdAt', '-createdAt']).default('-createdAt').openapi({ param: { name: 'sort', in: 'query' } }),
-    ...pageQuery,
+    ...pageQuery('uuid'),
   })
   .strict();
 
@@ -113,7 +125,7 @@ export const ReadOrderQuery = z
   .strict();
 
 export const CancelQuery = z
-  .object({ reason: z.string().trim().min(1).max(500).optional().openapi({ param: { name: 'reason', in: 'query' } }) })
+  .object({ reason: text(500, { required: true }).optional().openapi({ param: { name: 'reason', in: 'query' } }) })
   .strict();
 
 export const OrderEventAttributes = z
@@ -140,13 +152,24 @@ export const OrderEventList = listDocument('OrderEventList', OrderEventResource)
 
 export const EventListQuery = z
   .object({
-    'page[size]': pageQuery['page[size]'],
-    'page[after]': z.coerce.number().int().min(0).optional().openapi({ param: { name: 'page[after]', in: 'query' }, description: 'the last seq already seen' }),
+    'page[size]': pageQuery('uuid')['page[size]'],
+    'page[after]': z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2147483647)
+      .optional()
+      .openapi({ param: { name: 'page[after]', in: 'query' }, description: 'the last seq already seen' }),
   })
   .strict();
 
 export const StreamQuery = z
   .object({
-    access_token: z.string().max(4096).optional().openapi({ param: { name: 'access_token', in: 'query' }, description: 'the bearer token, for browsers (EventSource sends no headers)' }),
+    access_token: z
+      .string()
+      .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'must be a bearer token')
+      .max(2048)
+      .optional()
+      .openapi({ param: { name: 'access_token', in: 'query' }, description: 'the bearer token, for browsers (EventSource sends no headers)' }),
   })
   .strict();

@@ -1,7 +1,7 @@
 // The `products` resource: the catalogue and its stock (movements in a ledger).
 import { z } from '@hono/zod-openapi';
 import { createRequest, listDocument, pageQuery, resourceSchema, singleDocument, updateRequest } from '../json-api';
-import { Sku, Timestamp } from './common';
+import { Sku, Timestamp, text } from './common';
 
 const MAX_STOCK = 1_000_000_000;
 const MAX_PRICE_CENTS = 99_999_999_99; // numeric(12,4): at most 8 digits before the point
@@ -30,35 +30,42 @@ export const UnitPriceDecimal = z
   .regex(/^\d{1,8}(\.\d{1,4})?$/, 'must be a decimal with at most 8 digits before and 4 after the point')
   .openapi({ example: '19.9950' });
 
+const PRICE_ONCE = 'give unitPrice (cents) or unitPriceDecimal, not both';
+const unitPrice = z.number().int().min(0).max(MAX_PRICE_CENTS);
+const onHand = z.number().int().min(0).max(MAX_STOCK);
+
 export const CreateProductAttributes = z
   .object({
     sku: Sku,
-    name: z.string().trim().min(1, 'must not be empty').max(200),
-    unitPrice: z.number().int().min(0).max(MAX_PRICE_CENTS).optional().openapi({ description: 'integer cents; give this or unitPriceDecimal' }),
+    name: text(200, { required: true }),
+    unitPrice: unitPrice.optional().openapi({ description: 'integer cents; give this or unitPriceDecimal' }),
     unitPriceDecimal: UnitPriceDecimal.optional(),
-    onHand: z.number().int().min(0).max(MAX_STOCK).optional().openapi({ description: 'initial stock, recorded as a receive movement' }),
+    onHand: onHand.optional().openapi({ description: 'initial stock, recorded as a receive movement' }),
   })
-  .strict();
+  .strict()
+  .refine((a) => (a.unitPrice === undefined) !== (a.unitPriceDecimal === undefined), { message: PRICE_ONCE, path: ['unitPrice'] })
+  .openapi({ oneOf: [{ required: ['unitPrice'] }, { required: ['unitPriceDecimal'] }] });
 
 export const CreateProductRequest = createRequest('CreateProductRequest', 'products', CreateProductAttributes);
 
+const STOCK_ONCE = 'give either adjustment or onHand, not both';
+
 export const UpdateProductAttributes = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(200).optional(),
-    unitPrice: z.number().int().min(0).max(MAX_PRICE_CENTS).optional(),
+    name: text(200, { required: true }).optional(),
+    unitPrice: unitPrice.optional(),
     unitPriceDecimal: UnitPriceDecimal.optional(),
     adjustment: z
-      .number()
-      .int()
-      .min(-MAX_STOCK)
-      .max(MAX_STOCK)
-      .refine((v) => v !== 0, 'must not be 0')
+      .union([z.number().int().min(-MAX_STOCK).max(-1), z.number().int().min(1).max(MAX_STOCK)], { error: `must be a whole number from -${MAX_STOCK} to ${MAX_STOCK}, not 0` })
       .optional()
       .openapi({ description: 'units in (positive) or out (negative), recorded as a movement in the stock ledger' }),
-    onHand: z.number().int().min(0).max(MAX_STOCK).optional().openapi({ description: 'the counted stock; needs If-Match with the current version' }),
-    note: z.string().max(500).optional().openapi({ description: 'why the stock moved, kept in the ledger' }),
+    onHand: onHand.optional().openapi({ description: 'the counted stock; needs If-Match with the current version' }),
+    note: text(500).optional().openapi({ description: 'why the stock moved, kept in the ledger' }),
   })
-  .strict();
+  .strict()
+  .refine((a) => a.unitPrice === undefined || a.unitPriceDecimal === undefined, { message: PRICE_ONCE, path: ['unitPrice'] })
+  .refine((a) => a.adjustment === undefined || a.onHand === undefined, { message: STOCK_ONCE, path: ['onHand'] })
+  .openapi({ not: { anyOf: [{ required: ['unitPrice', 'unitPriceDecimal'] }, { required: ['adjustment', 'onHand'] }] } });
 
 export const UpdateProductRequest = updateRequest('UpdateProductRequest', 'products', UpdateProductAttributes);
 
@@ -66,5 +73,13 @@ export const SkuParam = z.object({
   sku: Sku.openapi({ param: { name: 'sku', in: 'path' } }),
 });
 
-export const ProductListQuery = z.object({ ...pageQuery }).strict();
+export const ProductListQuery = z.object({ ...pageQuery('sku') }).strict();
 
+
+export const IfMatchHeader = z.object({
+  'If-Match': z
+    .string()
+    .regex(/^(\*|(W\/)?"?[0-9]{1,10}"?)$/, 'must be an ETag this API gave, like "3"')
+    .optional()
+    .openapi({ param: { name: 'If-Match', in: 'header' }, description: 'the ETag (version) you read; needed to set onHand' }),
+});

@@ -65,6 +65,32 @@ export function buildKit(
   return { dataSource, activities, payment, carrier, providerCalls };
 }
 
+/**
+ * The kit's activities, except that `method` of the payment or carrier adapter dies right after
+ * the provider answered: the provider did the work, the activity never records it (as when the
+ * worker is killed between the provider call and the record).
+ */
+export function dyingAfterProvider(kit: Kit, provider: 'payment' | 'carrier', method: string): OrderActivities {
+  const dying = <T extends object>(adapter: T): T =>
+    new Proxy(adapter, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== method || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          throw new Error(`the worker died after ${provider}.${method} answered`);
+        };
+      },
+    });
+  return createOrderActivities({
+    dataSource: kit.dataSource,
+    redis: null,
+    payment: provider === 'payment' ? dying(kit.payment) : kit.payment,
+    carrier: provider === 'carrier' ? dying(kit.carrier) : kit.carrier,
+    logger: silentLogger,
+  });
+}
+
 export async function openKit(opts: Parameters<typeof buildKit>[1] & { schema?: string } = {}): Promise<Kit> {
   return buildKit(await openTestDataSource({ schema: opts.schema }), opts);
 }

@@ -1,6 +1,7 @@
 // Step 4 (authorize), its compensation (void) and step 6 (capture) through the payment simulator.
 import { BusinessFailure } from '../../domain/failures';
-import { type Kit, eventsOf, failureOf, keyFor, openKit, orderRow, orderSnapshot, placedOrder } from './fixtures';
+import { orderWorkflowId, stepIdempotencyKey } from '../../domain/ids';
+import { type Kit, dyingAfterProvider, eventsOf, failureOf, keyFor, openKit, orderRow, orderSnapshot, placedOrder } from './fixtures';
 
 let kit: Kit;
 beforeAll(async () => {
@@ -154,5 +155,76 @@ describe('voidPayment', () => {
 
     expect(await paymentOf(bare.orderId)).toBeUndefined();
     expect(await orderSnapshot(kit.dataSource, captured.orderId, captured.skus)).toEqual(before);
+  });
+});
+
+describe('voidPayment after an authorization that was never recorded', () => {
+  /** authorizePayment as the saga runs it (the key names the invoice revision), dying after the provider answered. */
+  const authorizeAndDie = async (orderId: string, amount: number, revision: number) => {
+    const idempotencyKey = stepIdempotencyKey(orderWorkflowId(orderId), 'authorize', revision);
+    await expect(dyingAfterProvider(kit, 'payment', 'authorize').authorizePayment({ orderId, token: 'tok_ok', amount, idempotencyKey })).rejects.toThrow(
+      'the worker died',
+    );
+    const [row]: { authorization_id: string; authorization_state: string }[] = await kit.dataSource.query(
+      'SELECT authorization_id, authorization_state FROM sim_payment_operations WHERE idempotency_key = $1',
+      [idempotencyKey],
+    );
+    expect(row).toMatchObject({ authorization_state: 'authorized' }); // open at the provider
+    return row.authorization_id;
+  };
+  const providerState = async (authorizationId: string) =>
+    (
+      await kit.dataSource.query(`SELECT authorization_state FROM sim_payment_operations WHERE authorization_id = $1 AND operation = 'authorize'`, [
+        authorizationId,
+      ])
+    )[0]?.authorization_state;
+
+  it("finds it at the provider by the step's key, voids it there and records the void, once", async () => {
+    const { orderId, skus, amount } = await invoicedOrder();
+    const authorizationId = await authorizeAndDie(orderId, amount, 1);
+    expect(await paymentOf(orderId)).toBeUndefined(); // PostgreSQL never heard of it
+
+    await voidIt(orderId);
+    const after = await orderSnapshot(kit.dataSource, orderId, skus);
+    await voidIt(orderId);
+
+    expect(await providerState(authorizationId)).toBe('voided');
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'VOIDED', authorization_id: authorizationId, amount: String(amount) });
+    expect((await eventsOf(kit.dataSource, orderId)).at(-1)).toMatchObject({
+      type: 'payment.voided',
+      data: { authorizationId, amount, unrecordedAuthorization: true },
+    });
+    expect(await orderSnapshot(kit.dataSource, orderId, skus)).toEqual(after); // the second call changed nothing
+    expect(await orderRow(kit.dataSource, orderId)).toMatchObject({ status: 'PENDING' }); // the undo moves no status
+  });
+
+  it('finds whichever invoice revision was authorized', async () => {
+    const { orderId, amount, placement } = await invoicedOrder();
+    if (!placement.accepted) throw new Error('unreachable');
+    await kit.activities.voidInvoice({ orderId, revision: 1 });
+    const { totals } = await kit.activities.createInvoice({ orderId, revision: 2, lines: placement.lines, tier: null, country: 'US' });
+    expect(totals.total).toBe(amount);
+    const authorizationId = await authorizeAndDie(orderId, amount, 2);
+
+    await voidIt(orderId);
+
+    expect(await providerState(authorizationId)).toBe('voided');
+  });
+
+  it('voids an unrecorded earlier revision beside the recorded one', async () => {
+    const { orderId, amount, placement } = await invoicedOrder();
+    if (!placement.accepted) throw new Error('unreachable');
+    const lost = await authorizeAndDie(orderId, amount, 1);
+    await kit.activities.voidInvoice({ orderId, revision: 1 });
+    await kit.activities.createInvoice({ orderId, revision: 2, lines: placement.lines, tier: null, country: 'US' });
+    const idempotencyKey = stepIdempotencyKey(orderWorkflowId(orderId), 'authorize', 2);
+    const { authorizationId: recorded } = await kit.activities.authorizePayment({ orderId, token: 'tok_ok', amount, idempotencyKey });
+
+    await voidIt(orderId);
+
+    expect([await providerState(lost), await providerState(recorded)]).toEqual(['voided', 'voided']);
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'VOIDED', authorization_id: recorded });
+    const voids = (await eventsOf(kit.dataSource, orderId)).filter((e) => e.type === 'payment.voided').map((e) => e.data.authorizationId);
+    expect(voids.sort()).toEqual([lost, recorded].sort());
   });
 });

@@ -3,7 +3,8 @@
 import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { orderCacheKey, orderEventsChannel } from '../../activities/events-publisher';
+import { orderEventsChannel } from '../../activities/events-publisher';
+import { orderCacheKey, readCachedOrder, writeCachedOrder } from '../../entities/order-cache';
 import { withRequestContext } from '../../runtime/logger';
 import { type Kit, REDIS_URL, buildKit, eventsOf, failureOf, openKit, openRedis, orderRow, placedOrder } from './fixtures';
 
@@ -110,17 +111,17 @@ describe('publishing to Redis', () => {
     subscriber.disconnect();
   });
 
-  it('publishes each event on order-events:<id> after the commit, and drops the cached order first', async () => {
+  it('publishes each event on order-events:<id> after the commit, and drops the cached order first (its floor: the event)', async () => {
     const live = buildKit(kit.dataSource, { redis });
     const { orderId } = await placedOrder(live);
-    await redis.set(orderCacheKey(orderId), '{"stale":true}');
+    await writeCachedOrder(redis, orderId, 1, '{"stale":true}', 60);
     await subscriber.subscribe(orderEventsChannel(orderId));
     const received = new Promise<{ message: unknown; committed: unknown[]; cached: string | null }>((resolve) => {
       subscriber.once('message', async (_channel: string, message: string) => {
         // Seen from another connection while the message is fresh: the event is already committed.
         const parsed = JSON.parse(message) as { seq: number };
         const committed = await kit.dataSource.query('SELECT seq FROM order_events WHERE order_id = $1 AND seq = $2', [orderId, parsed.seq]);
-        resolve({ message: parsed, committed, cached: await redis.get(orderCacheKey(orderId)) });
+        resolve({ message: parsed, committed, cached: await readCachedOrder(redis, orderId) });
       });
     });
 
@@ -130,6 +131,7 @@ describe('publishing to Redis', () => {
     expect(message).toEqual({ orderId, seq: 2, type: 'order.updated', data: { note: 'hello' }, occurredAt: expect.any(String) });
     expect(committed).toEqual([{ seq: 2 }]);
     expect(cached).toBeNull();
+    expect(await redis.hget(orderCacheKey(orderId), 'seq')).toBe('2');
     await subscriber.unsubscribe();
   });
 

@@ -1,5 +1,5 @@
 // Step 5 and its compensation through the carrier simulator (manual mode: nothing ships by itself).
-import { type Kit, eventsOf, failureOf, openKit, orderRow, orderSnapshot, placedOrder } from './fixtures';
+import { type Kit, dyingAfterProvider, eventsOf, failureOf, openKit, orderRow, orderSnapshot, placedOrder } from './fixtures';
 
 let kit: Kit;
 beforeAll(async () => {
@@ -93,5 +93,29 @@ describe('cancelShipment', () => {
     expect(await shipmentsOf(orderId)).toMatchObject([{ status: 'SHIPPED' }]);
     await kit.activities.recordOrderEvent({ orderId, type: 'order.delivered', dedupeKey: 'delivered', status: 'DELIVERED' });
     expect(await shipmentsOf(orderId)).toMatchObject([{ status: 'DELIVERED' }]);
+  });
+});
+
+describe('cancelShipment after a booking that was never recorded', () => {
+  it("finds it at the carrier by the step's key, records it and cancels it there, once", async () => {
+    const { orderId, order, skus } = await placedOrder(kit);
+    await expect(dyingAfterProvider(kit, 'carrier', 'createShipment').createShipment({ orderId, address: order.shippingAddress })).rejects.toThrow(
+      'the worker died',
+    );
+    const carrierSide = () =>
+      kit.dataSource.query('SELECT shipment_id, status FROM sim_carrier_shipments WHERE idempotency_key = $1', [`order-${orderId}:ship:1`]);
+    const [booked] = await carrierSide();
+    expect(booked).toMatchObject({ status: 'BOOKED' });
+    expect(await shipmentsOf(orderId)).toEqual([]); // PostgreSQL never heard of it
+
+    await kit.activities.cancelShipment({ orderId });
+    const after = await orderSnapshot(kit.dataSource, orderId, skus);
+    await kit.activities.cancelShipment({ orderId });
+
+    expect(await carrierSide()).toEqual([{ shipment_id: booked.shipment_id, status: 'CANCELED' }]);
+    expect(await shipmentsOf(orderId)).toMatchObject([{ status: 'CANCELED', idempotency_key: `order-${orderId}:ship:1` }]);
+    expect((await eventsOf(kit.dataSource, orderId)).slice(-2).map((e) => e.type)).toEqual(['shipment.created', 'shipment.canceled']);
+    expect(await orderSnapshot(kit.dataSource, orderId, skus)).toEqual(after);
+    expect(await orderRow(kit.dataSource, orderId)).toMatchObject({ tracking_number: null });
   });
 });

@@ -35,6 +35,18 @@ const ordersOfCustomer = async (id: string): Promise<number> =>
   Number((await api.dataSource.query('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [id]))[0].n);
 
 describe('Idempotency-Key on POST /v1/orders', () => {
+  it('takes any key of printable ASCII, a quoted one standing for what it quotes (the OpenAPI pattern)', async () => {
+    const body = orderBody(customerId, [{ sku, quantity: 1 }]);
+    const key = `k ${newKey()} ~!"`;
+    const bare = await post(key, body);
+    expect(bare.status).toBe(202);
+    const quoted = await post(`"${key.replace(/"/g, '\\"')}"`, body);
+    expect(quoted.status).toBe(202);
+    expect(quoted.body.data.id).toBe(bare.body.data.id); // the same key: the same order
+    expect((await post(' '.repeat(3), body)).status).toBe(400);
+    expect((await post('x'.repeat(256), body)).status).toBe(400);
+  });
+
   it('is required (400 naming the header)', async () => {
     const res = await post(undefined, orderBody(customerId, [{ sku, quantity: 1 }]));
     expect(res.status).toBe(400);

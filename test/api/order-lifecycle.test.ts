@@ -199,6 +199,10 @@ describe('the life of an order', () => {
     expect(deliver.body.errors[0].detail).toMatch(/PROCESSING -> DELIVERED/);
     const retry = await api.call('POST', `/v1/orders/${id}/retry`);
     expect(retry.status).toBe(409);
+    // A well-formed change the order's lines refuse is a conflict too, pointing at the line.
+    const other = await api.call('PUT', `/v1/orders/${id}`, { body: { data: { type: 'orders', id, attributes: { lines: [{ sku: 'NOT-ON-IT', quantity: 1 }] } } } });
+    expect(other.status).toBe(409);
+    expect(other.body.errors[0]).toMatchObject({ code: 'illegal_transition', source: { pointer: '/data/attributes/lines/0/sku' } });
   });
 
   it('takes carrier events through the webhook', async () => {
@@ -216,23 +220,23 @@ describe('the life of an order', () => {
     await waitForStatus(id, 'DELIVERED');
   });
 
-  it('answers 404 for an order that does not exist, and 422 for an unknown customer or SKU without starting anything', async () => {
+  it('answers 404 for an order that does not exist or names a missing customer or SKU, 409 for an inactive customer, starting nothing', async () => {
     expect((await api.call('GET', `/v1/orders/${randomUUID()}`)).status).toBe(404);
     expect((await api.call('GET', `/v1/orders/${randomUUID()}?consistency=strong`)).status).toBe(404);
     expect((await api.call('DELETE', `/v1/orders/${randomUUID()}`)).status).toBe(404);
     const customerId = await newCustomer();
     const key = newKey();
     const unknownSku = await api.call('POST', '/v1/orders', { body: orderBody(customerId, [{ sku: 'NOPE-1', quantity: 1 }]), headers: { 'Idempotency-Key': key } });
-    expect(unknownSku.status).toBe(422);
+    expect(unknownSku.status).toBe(404);
     expect(unknownSku.body.errors[0].source.pointer).toBe('/data/attributes/lines/0/sku');
     const sku = await newProduct();
     const ghost = await api.call('POST', '/v1/orders', { body: orderBody(randomUUID(), [{ sku, quantity: 1 }]), headers: { 'Idempotency-Key': newKey() } });
-    expect(ghost.status).toBe(422);
+    expect(ghost.status).toBe(404);
     expect(ghost.body.errors[0].source.pointer).toBe('/data/attributes/customerId');
     const inactive = await newCustomer({ active: false });
     const refused = await api.call('POST', '/v1/orders', { body: orderBody(inactive, [{ sku, quantity: 1 }]), headers: { 'Idempotency-Key': newKey() } });
-    expect(refused.status).toBe(422);
-    expect(refused.body.errors[0].code).toBe('customer_inactive');
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors[0]).toMatchObject({ code: 'customer_inactive', source: { pointer: '/data/attributes/customerId' } });
     await expect(api.env.client.workflow.getHandle(`order-${orderIdFor('dev-client', key)}`).describe()).rejects.toThrow();
   });
 });

@@ -3,7 +3,6 @@
 // Schedule.
 import { randomUUID } from 'node:crypto';
 import { followMigration, type Query } from '../../scripts/migrate-legacy';
-import { ensureMigrationSchedule } from '../../workers/migration-worker';
 import { MigrationTestBed } from './migration-bed';
 
 jest.setTimeout(120_000);
@@ -34,13 +33,7 @@ it('explains a missing Schedule', async () => {
 });
 
 it('triggers a run, draws progress to 100 %, and prints quarantined rows and discrepancies by kind', async () => {
-  await ensureMigrationSchedule(bed.env.client, {
-    scheduleId,
-    intervalSeconds: 3600,
-    pausedOnCreate: true,
-    taskQueue: bed.taskQueue,
-    workflowInput: { sourceSchema: bed.sourceSchema, batchSize: 50 },
-  });
+  await bed.ensureSchedule(scheduleId);
   const first = follow();
   // A second follower while the run is active joins it instead of starting another.
   await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -14,7 +14,7 @@ import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { type LegacyManifest, seedLegacy } from '../../legacy';
-import { createMigrationWorker, type MigrationWorkerOptions } from '../../workers/migration-worker';
+import { createMigrationWorker, ensureMigrationSchedule, type MigrationWorkerOptions } from '../../workers/migration-worker';
 import { MIGRATION_WORKFLOW_TYPE, type MigrationWorkflowInput, type MigrationWorkflowResult } from '../../workflows/migration';
 import { dropSchema, openTestDataSource, uniqueSchema } from '../support/db';
 import { connectToDevServer, uniqueTaskQueue } from '../support/temporal';
@@ -114,6 +114,17 @@ export class MigrationTestBed {
     };
     this.workers.push(handle);
     return handle;
+  }
+
+  /** The Schedule `scheduleId`, created paused, whose runs migrate this bed (batches of 50) on its task queue. */
+  ensureSchedule(scheduleId: string) {
+    return ensureMigrationSchedule(this.env.client, {
+      scheduleId,
+      intervalSeconds: 3600,
+      pausedOnCreate: true,
+      taskQueue: this.taskQueue,
+      workflowInput: { sourceSchema: this.sourceSchema, batchSize: 50 },
+    });
   }
 
   /** Starts a run on this file's task queue; `result()` waits for the whole chain. */

@@ -117,13 +117,17 @@ describe('cancelling an order', () => {
     expect((await handle.result()).status).toBe('CANCELLED');
   });
 
-  it('cancels a parked (NEEDS_ATTENTION) order and undoes its steps', async () => {
+  it('cancels a parked (NEEDS_ATTENTION) order and undoes its steps, once the carrier can say what it booked', async () => {
     const { order, sku } = await bed.simpleOrder();
     bed.carrier.setFailing(true);
     try {
       const { handle } = await bed.place(order, { options: { providerRetry: FAST_PROVIDER_RETRY } });
       await stateEventually(handle, (s) => s.status === 'NEEDS_ATTENTION', 'the order to be parked', 60_000);
-      const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'carrier outage' }] });
+      const cancelling = handle.executeUpdate(cancelUpdate, { args: [{ reason: 'carrier outage' }] });
+      // A booking attempt may have reached the carrier unrecorded: the undo asks it, so it waits for it.
+      await stateEventually(handle, (s) => s.waitingFor.startsWith('undoing'), 'the undo to wait for the carrier');
+      bed.carrier.setFailing(false);
+      const cancelled = await cancelling;
       expect(cancelled).toMatchObject({ status: 'CANCELLED', parkedFrom: null });
       const events = await eventTypes(bed.dataSource, order.orderId);
       expect(events).toContain('order.needs_attention');

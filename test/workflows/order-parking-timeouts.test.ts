@@ -32,6 +32,8 @@ describe('a parked order nobody touches', () => {
       expect(escalated).toMatchObject({ status: 'NEEDS_ATTENTION', waitingFor: expect.stringMatching(/^ESCALATED: an operator to retry or cancel/) });
       expect(await currentDetails(handle)).toMatch(/ESCALATED/);
 
+      // The carrier is back before the auto-cancel: its undo asks the carrier what the failed booking left.
+      bed.carrier.setFailing(false);
       const final = await handle.result(); // skips the remaining 47 hours
       expect(final).toMatchObject({ status: 'CANCELLED', statusReason: expect.stringMatching(/^auto-cancelled: needed attention for 72h/) });
       expect(await eventTypes(bed.dataSource, order.orderId)).toEqual([

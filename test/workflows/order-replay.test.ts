@@ -197,7 +197,11 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     return whileDown('carrier', async () => {
       const { handle } = await bed.place(order, { options: { providerRetry: FAST_PROVIDER_RETRY } });
       await stateEventually(handle, parked, 'the order to be parked');
-      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'carrier outage' }] });
+      const cancelled = handle.executeUpdate(cancelUpdate, { args: [{ reason: 'carrier outage' }] });
+      // The booking's undo asks the carrier what the failed attempts left: it waits for the carrier.
+      await stateEventually(handle, (s) => s.waitingFor.startsWith('undoing'), 'the undo to wait for the carrier');
+      bed.carrier.setFailing(false);
+      await cancelled;
       await handle.result();
       return handle;
     });
@@ -206,6 +210,8 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     const { order } = await bed.simpleOrder();
     return whileDown('carrier', async () => {
       const { handle } = await bed.place(order, { options: { providerRetry: FAST_PROVIDER_RETRY, escalateAfter: '1s', autoCancelAfter: '2s' } });
+      await stateEventually(handle, parked, 'the order to be parked');
+      bed.carrier.setFailing(false); // back before the auto-cancel's undo asks it
       await handle.result();
       return handle;
     });

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stockOf } from '../support/db';
+import { orderWorkflowId, stepIdempotencyKey } from '../../domain/ids';
 import { cancelUpdate } from '../../workflows/order-definitions';
 import { HAPPY_PATH_EVENTS, SagaTestBed, activityRunning, eventTypes, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
 
@@ -35,7 +36,7 @@ function kill(proc: ChildProcess): void {
 }
 
 /** Starts an order worker in another process on the bed's task queue; resolves once it polls. */
-function startWorkerProcess(): Promise<ChildProcess> {
+function startWorkerProcess(env: Record<string, string> = {}): Promise<ChildProcess> {
   // `--import tsx` compiles in this very process (the tsx CLI would put a wrapper process between).
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'order-worker-process.ts')], {
     env: {
@@ -43,6 +44,7 @@ function startWorkerProcess(): Promise<ChildProcess> {
       TASK_QUEUE: bed.taskQueue,
       WORKFLOW_BUNDLE_PATH: path.join(bundleDir, 'workflow-bundle.js'),
       PAYMENT_LATENCY_MS: '3000',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -185,5 +187,97 @@ describe('a worker that dies mid-saga', () => {
     await bed.carrierReports(order.orderId, 'delivered');
     expect((await handle.result()).status).toBe('DELIVERED');
     await expectDeliveredOnce(order.orderId, sku);
+  });
+});
+
+describe('a worker that dies between the provider call and its record', () => {
+  // One attempt per provider step: the killed attempt is never retried, so nothing records what it
+  // did; the order parks, and the cancel's undo has only the step's idempotency key to go by.
+  const oneAttempt = { providerRetry: { maximumAttempts: 1 } };
+
+  /** Holds the order's row, so the step's record (withLockedOrder) waits after the provider answered. */
+  async function killWhileRecordWaits(orderId: string, providerDone: () => Promise<boolean>): Promise<void> {
+    const blocker = bed.dataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    try {
+      await blocker.query('SELECT id FROM orders WHERE id = $1 FOR NO KEY UPDATE', [orderId]);
+      await eventually(providerDone, 'the provider to do the step');
+      await eventually(
+        async () =>
+          Number(
+            (
+              await bed.dataSource.query(
+                `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM orders WHERE id = $1 FOR NO KEY UPDATE%'`,
+              )
+            )[0].n,
+          ) > 0,
+        "the step's record to wait on the order row",
+      );
+      kill(child!); // the provider did the work; PostgreSQL never hears of it
+      child = undefined;
+    } finally {
+      await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+  }
+
+  async function cancelParkedOrder(handle: Awaited<ReturnType<typeof bed.place>>['handle'], step: string): Promise<void> {
+    await bed.startWorker();
+    await stateEventually(handle, (s) => s.status === 'NEEDS_ATTENTION', `the order to park at ${step}`, 60_000);
+    await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'customer changed their mind' }] });
+    expect((await handle.result()).status).toBe('CANCELLED');
+  }
+
+  it('voids the authorization at the provider when the order is cancelled', async () => {
+    child = await startWorkerProcess();
+    const { order, sku } = await bed.simpleOrder({ quantity: 2 });
+    const authorizeKey = stepIdempotencyKey(orderWorkflowId(order.orderId), 'authorize', 1);
+    const atProvider = async () =>
+      (await bed.dataSource.query('SELECT authorization_id, authorization_state FROM sim_payment_operations WHERE idempotency_key = $1', [authorizeKey]))[0] as
+        | { authorization_id: string; authorization_state: string }
+        | undefined;
+    const { handle } = await bed.place(order, { options: oneAttempt });
+    await eventually(() => activityRunning(handle, 'authorizePayment'), 'the authorization to be running on the doomed worker');
+
+    await killWhileRecordWaits(order.orderId, async () => (await atProvider())?.authorization_state === 'authorized');
+    expect(await bed.dataSource.query('SELECT 1 FROM payments WHERE order_id = $1', [order.orderId])).toEqual([]);
+    await cancelParkedOrder(handle, 'the payment authorization');
+
+    const { authorization_id: authorizationId, authorization_state: state } = (await atProvider())!;
+    expect(state).toBe('voided'); // the provider's side: nothing left open
+    expect((await bed.dataSource.query('SELECT status, authorization_id FROM payments WHERE order_id = $1', [order.orderId]))[0]).toEqual({
+      status: 'VOIDED',
+      authorization_id: authorizationId,
+    });
+    expect(await eventTypes(bed.dataSource, order.orderId)).toEqual(expect.arrayContaining(['payment.voided', 'invoice.voided', 'inventory.released']));
+    expect(await stockOf(bed.dataSource, sku)).toEqual({ onHand: 100, reserved: 0, available: 100 });
+  });
+
+  it('cancels the booking at the carrier when the order is cancelled', async () => {
+    child = await startWorkerProcess({ CARRIER_LATENCY_MS: '3000' });
+    const { order } = await bed.simpleOrder({ quantity: 1 });
+    const shipKey = stepIdempotencyKey(orderWorkflowId(order.orderId), 'ship', 1);
+    const atCarrier = async () =>
+      (await bed.dataSource.query('SELECT shipment_id, status FROM sim_carrier_shipments WHERE idempotency_key = $1', [shipKey]))[0] as
+        | { shipment_id: string; status: string }
+        | undefined;
+    const { handle } = await bed.place(order, { options: oneAttempt });
+    await eventually(() => activityRunning(handle, 'createShipment'), 'the booking to be running on the doomed worker');
+
+    await killWhileRecordWaits(order.orderId, async () => (await atCarrier())?.status === 'BOOKED');
+    expect(await bed.dataSource.query('SELECT 1 FROM shipments WHERE order_id = $1', [order.orderId])).toEqual([]);
+    await cancelParkedOrder(handle, 'the shipment booking');
+
+    expect(await atCarrier()).toMatchObject({ status: 'CANCELED' }); // the carrier's side: nothing left booked
+    expect(await bed.dataSource.query('SELECT status, idempotency_key FROM shipments WHERE order_id = $1', [order.orderId])).toEqual([
+      { status: 'CANCELED', idempotency_key: shipKey },
+    ]);
+    const [payment] = await bed.dataSource.query(
+      `SELECT o.authorization_state FROM payments p JOIN sim_payment_operations o ON o.authorization_id = p.authorization_id AND o.operation = 'authorize'
+        WHERE p.order_id = $1`,
+      [order.orderId],
+    );
+    expect(payment).toEqual({ authorization_state: 'voided' });
   });
 });

@@ -1,6 +1,6 @@
 // An order worker in a process of its own, so a test can kill it with SIGKILL mid-saga.
 // Started by order-worker-restart.test.ts through tsx; prints "ready" once it polls.
-//   TASK_QUEUE, WORKFLOW_BUNDLE_PATH, PAYMENT_LATENCY_MS, TEMPORAL_ADDRESS, DATABASE_URL, REDIS_URL
+//   TASK_QUEUE, WORKFLOW_BUNDLE_PATH, PAYMENT_LATENCY_MS, CARRIER_LATENCY_MS, TEMPORAL_ADDRESS, DATABASE_URL, REDIS_URL
 import 'reflect-metadata';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import Redis from 'ioredis';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     dataSource,
     redis,
     payment: new PaymentSimulator({ dataSource, latencyMs: Number(process.env.PAYMENT_LATENCY_MS ?? 0) }),
-    carrier: new CarrierSimulator({ dataSource, shipAfterMs: null, deliverAfterMs: null }),
+    carrier: new CarrierSimulator({ dataSource, latencyMs: Number(process.env.CARRIER_LATENCY_MS ?? 0), shipAfterMs: null, deliverAfterMs: null }),
     logger: pino({ level: 'silent' }),
   });
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
