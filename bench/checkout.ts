@@ -15,6 +15,7 @@
 // the history of a sample of delivered orders (events, workflow tasks, markers, activities,
 // search-attribute upserts, signals) from Temporal.
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
@@ -33,9 +34,12 @@ const flags = parseFlags(process.argv.slice(2), {
   'steady-seconds': 30,
   'history-sample': 20,
   'delivered-timeout-s': 300,
+  /** also write the figures to this file (bench/stacks.ts reads it) */
+  json: '',
 });
 
-const API_URL = process.env.API_URL ?? 'http://127.0.0.1:3000';
+// API_URLS (the cluster's several API processes): clients are spread over them, one each in turn.
+const API_URLS = (process.env.API_URLS ?? process.env.API_URL ?? 'http://127.0.0.1:3000').split(',');
 const STATE = process.env.STACK_STATE ?? path.join(ROOT, '.dev/up');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://ordersaga:ordersaga@127.0.0.1:5433/ordersaga';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6380';
@@ -49,8 +53,8 @@ interface ApiBody {
   data: { id: string; attributes: { status: string } };
 }
 
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: ApiBody }> {
-  const res = await fetch(`${API_URL}${url}`, {
+async function call(api: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: ApiBody }> {
+  const res = await fetch(`${api}${url}`, {
     method,
     headers: { Accept: JSON_API, Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': JSON_API } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
@@ -60,7 +64,7 @@ async function call(method: string, url: string, body?: unknown, headers: Record
 }
 
 async function authenticate(): Promise<void> {
-  const res = await fetch(`${API_URL}/oauth/token`, {
+  const res = await fetch(`${API_URLS[0]}/oauth/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -80,12 +84,12 @@ interface Catalogue {
 
 async function seed(stock: number): Promise<Catalogue> {
   const run = randomUUID().slice(0, 8);
-  const customer = await call('POST', '/v1/customers', { data: { type: 'customers', attributes: { name: 'Bench Buyer', email: `bench-${run}@example.com`, tier: 'G', country: 'US' } } });
+  const customer = await call(API_URLS[0], 'POST', '/v1/customers', { data: { type: 'customers', attributes: { name: 'Bench Buyer', email: `bench-${run}@example.com`, tier: 'G', country: 'US' } } });
   if (customer.status !== 201) throw new Error(`creating the customer answered ${customer.status}: ${JSON.stringify(customer.body)}`);
   const skus: string[] = [];
   for (let i = 0; i < 5; i++) {
     const sku = `BENCH-${run}-${i}`;
-    const product = await call('POST', '/v1/products', { data: { type: 'products', attributes: { sku, name: `Bench product ${i}`, unitPrice: 1999 + i * 100, onHand: stock } } });
+    const product = await call(API_URLS[0], 'POST', '/v1/products', { data: { type: 'products', attributes: { sku, name: `Bench product ${i}`, unitPrice: 1999 + i * 100, onHand: stock } } });
     if (product.status !== 201) throw new Error(`creating ${sku} answered ${product.status}: ${JSON.stringify(product.body)}`);
     skus.push(sku);
   }
@@ -108,16 +112,16 @@ interface Placed {
 }
 
 /** POSTs one order and polls it until it is PROCESSING (or further on); never throws. */
-async function placeAndFollow(catalogue: Catalogue, n: number): Promise<Placed> {
+async function placeAndFollow(api: string, catalogue: Catalogue, n: number): Promise<Placed> {
   const started = performance.now();
   try {
-    const res = await call('POST', '/v1/orders', orderRequest(catalogue, n), { 'Idempotency-Key': randomUUID() });
+    const res = await call(api, 'POST', '/v1/orders', orderRequest(catalogue, n), { 'Idempotency-Key': randomUUID() });
     if (res.status !== 202) return { orderId: null, latency: null, status: res.status };
     const orderId: string = res.body.data.id;
     let status: string = res.body.data.attributes.status;
     while (status === 'PENDING') {
       await sleep(flags['poll-ms']);
-      const read = await call('GET', `/v1/orders/${orderId}`);
+      const read = await call(api, 'GET', `/v1/orders/${orderId}`);
       if (read.status !== 200) return { orderId, latency: null, status: read.status };
       status = read.body.data.attributes.status;
     }
@@ -156,14 +160,23 @@ class Counters {
   }
 }
 
-function costTable(from: Snapshot, to: Snapshot, orders: number): string {
-  const names = Object.keys(to.cpu);
+/** CPU ms per order of each process (and in all), statements and commands per order, between two snapshots. */
+export type Costs = Record<string, number>;
+
+function costs(from: Snapshot, to: Snapshot, orders: number): Costs {
   const perOrder = (a: number, b: number) => ((b - a) * 1000) / orders;
-  const rows = names.map((name) => [name, perOrder(from.cpu[name], to.cpu[name]).toFixed(1)]);
-  const total = names.reduce((sum, name) => sum + perOrder(from.cpu[name], to.cpu[name]), 0);
-  rows.push(['all stack processes', total.toFixed(1)], ['(the bench client itself)', perOrder(from.client, to.client).toFixed(1)]);
-  const pg = from.pgStatements === null || to.pgStatements === null ? 'n/a (start PostgreSQL with pg_stat_statements)' : ((to.pgStatements - from.pgStatements) / orders).toFixed(1);
-  return `${table(['process', 'CPU ms/order'], rows)}\nPostgreSQL statements/order: ${pg}; Redis commands/order: ${((to.redisCommands - from.redisCommands) / orders).toFixed(1)}`;
+  const result: Costs = {};
+  for (const name of Object.keys(to.cpu)) result[name] = perOrder(from.cpu[name], to.cpu[name]);
+  result['all stack processes'] = Object.values(result).reduce((sum, v) => sum + v, 0);
+  result['(the bench client itself)'] = perOrder(from.client, to.client);
+  result['PostgreSQL statements'] = from.pgStatements === null || to.pgStatements === null ? NaN : (to.pgStatements - from.pgStatements) / orders;
+  result['Redis commands'] = (to.redisCommands - from.redisCommands) / orders;
+  return result;
+}
+
+function costTable(c: Costs): string {
+  const rows = Object.entries(c).map(([name, v]) => [name, Number.isNaN(v) ? 'n/a (no pg_stat_statements)' : v.toFixed(1)]);
+  return table(['process (CPU ms) / count', 'per order'], rows);
 }
 
 function latencyRow(label: string, placed: Placed[], seconds: number): string[] {
@@ -181,8 +194,9 @@ async function flashSale(catalogue: Catalogue, clients: number, orders: number):
   const placed: Placed[] = [];
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < orders) placed.push(await placeAndFollow(catalogue, next++));
+    Array.from({ length: clients }, async (_, client) => {
+      const api = API_URLS[client % API_URLS.length];
+      while (next < orders) placed.push(await placeAndFollow(api, catalogue, next++));
     }),
   );
   return { placed, seconds: (performance.now() - started) / 1000 };
@@ -195,7 +209,7 @@ async function steady(catalogue: Catalogue, perSecond: number, seconds: number):
     const due = started + (n * 1000) / perSecond;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    runs.push(placeAndFollow(catalogue, n));
+    runs.push(placeAndFollow(API_URLS[n % API_URLS.length], catalogue, n));
   }
   return Promise.all(runs);
 }
@@ -205,7 +219,7 @@ async function untilDelivered(orderIds: string[], timeoutMs: number): Promise<nu
   const deadline = Date.now() + timeoutMs;
   while (pending.size > 0 && Date.now() < deadline) {
     for (const id of [...pending]) {
-      const read = await call('GET', `/v1/orders/${id}`);
+      const read = await call(API_URLS[0], 'GET', `/v1/orders/${id}`);
       const status = read.body?.data?.attributes?.status;
       if (status === 'DELIVERED' || status === 'CANCELLED' || status === 'REJECTED') pending.delete(id);
     }
@@ -224,7 +238,7 @@ const HISTORY_KINDS: [string, RegExp][] = [
   ['updates', /^WORKFLOW_EXECUTION_UPDATE_ACCEPTED$/],
 ];
 
-async function historyShape(client: Client, orderIds: string[]): Promise<string> {
+async function historyShape(client: Client, orderIds: string[]): Promise<Record<string, number>> {
   const totals = new Map<string, number>(HISTORY_KINDS.map(([name]) => [name, 0]));
   for (const id of orderIds) {
     const history = await client.workflow.getHandle(orderWorkflowId(id)).fetchHistory();
@@ -233,7 +247,7 @@ async function historyShape(client: Client, orderIds: string[]): Promise<string>
       for (const [kind, pattern] of HISTORY_KINDS) if (pattern.test(name)) totals.set(kind, totals.get(kind)! + 1);
     }
   }
-  return table(['history of a delivered order', 'per order'], [...totals].map(([kind, n]) => [kind, (n / orderIds.length).toFixed(1)]));
+  return Object.fromEntries([...totals].map(([kind, n]) => [kind, n / orderIds.length]));
 }
 
 const EVENT_TYPE_NAMES: Record<number, string> = Object.fromEntries(
@@ -255,9 +269,9 @@ async function main(): Promise<void> {
   try {
     await authenticate();
     const catalogue = await seed(flags.orders * (clientCounts.length + 2) * 2 + flags['steady-rate'] * flags['steady-seconds'] * 2);
-    log(`stack: ${processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}; API ${API_URL}`);
+    log(`stack: ${processes.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}; API ${API_URLS.join(', ')}`);
     const latencyRows: string[][] = [];
-    let delivered = '';
+    const result: { latency: string[][]; placing?: Costs; delivered?: Costs; history?: Record<string, number> } = { latency: latencyRows };
     for (const [round, clients] of clientCounts.entries()) {
       log(`flash sale: ${flags.orders} orders by ${clients} concurrent clients…`);
       const before = await counters.take();
@@ -267,12 +281,14 @@ async function main(): Promise<void> {
       log(`  done in ${seconds.toFixed(1)} s`);
       if (round > 0) continue;
       const ok = placed.filter((p) => p.orderId !== null).map((p) => p.orderId!);
-      log(`  CPU while placing (${ok.length} orders):\n${costTable(before, placedAt, ok.length)}`);
+      result.placing = costs(before, placedAt, ok.length);
+      log(`  CPU while placing (${ok.length} orders):\n${costTable(result.placing)}`);
       log(`  following the ${ok.length} orders until DELIVERED…`);
       const done = await untilDelivered(ok, flags['delivered-timeout-s'] * 1000);
       const deliveredAt = await counters.take();
-      delivered = `CPU from POST to DELIVERED (${done} of ${ok.length} orders finished in ${((deliveredAt.at - before.at) / 1000).toFixed(0)} s, polling included):\n${costTable(before, deliveredAt, ok.length)}`;
-      delivered += `\n\n${await historyShape(client, ok.slice(0, flags['history-sample']))}`;
+      log(`  ${done} of ${ok.length} orders DELIVERED ${((deliveredAt.at - before.at) / 1000).toFixed(0)} s after the first POST`);
+      result.delivered = costs(before, deliveredAt, ok.length);
+      result.history = await historyShape(client, ok.slice(0, flags['history-sample']));
     }
     if (flags['steady-rate'] > 0 && flags['steady-seconds'] > 0) {
       log(`steady: ${flags['steady-rate']} orders/s offered for ${flags['steady-seconds']} s…`);
@@ -280,7 +296,12 @@ async function main(): Promise<void> {
       latencyRows.push(latencyRow(`steady ${flags['steady-rate']}/s`, placed, flags['steady-seconds']));
     }
     console.log(`\nPOST to PROCESSING, through the API (poll every ${flags['poll-ms']} ms):\n${table(LATENCY_HEADER, latencyRows)}`);
-    if (delivered) console.log(`\n${delivered}`);
+    if (result.delivered && result.placing && result.history) {
+      console.log(`\nCPU while placing (POST to PROCESSING):\n${costTable(result.placing)}`);
+      console.log(`\nCPU from POST to DELIVERED (the clients' polling included):\n${costTable(result.delivered)}`);
+      console.log(`\n${table(['history of a delivered order', 'per order'], Object.entries(result.history).map(([k, v]) => [k, v.toFixed(1)]))}`);
+    }
+    if (flags.json) writeFileSync(flags.json, JSON.stringify(result, null, 2));
   } finally {
     await pg.end();
     redis.disconnect();

@@ -9,22 +9,22 @@ export interface StackProcess {
   pid: number;
 }
 
-/** The stack's processes from the pid files `./dev up` writes under its state folder. */
+/**
+ * The stack's processes from the pid files `./dev up` (or `./dev up --cluster`) writes under its
+ * state folder: one `<name>.pid` per process it spawned (api, worker, temporal; api-1, worker-2,
+ * ui on the cluster), PostgreSQL's postmaster.pid and Redis's pid file.
+ */
 export function stackProcesses(state: string): StackProcess[] {
+  const files: [string, string][] = readdirSync(state)
+    .filter((f) => f.endsWith('.pid'))
+    .map((f) => [f.slice(0, -'.pid'.length), path.join(state, f)]);
+  files.push(['postgres', path.join(state, 'pg', 'postmaster.pid')], ['redis', path.join(state, 'redis', 'redis.pid')]);
   const found: StackProcess[] = [];
-  const pidFrom = (file: string) => (existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0].trim()) : NaN);
-  const candidates: [string, string][] = [
-    ['temporal', path.join(state, 'temporal.pid')],
-    ['worker', path.join(state, 'worker.pid')],
-    ['api', path.join(state, 'api.pid')],
-    ['postgres', path.join(state, 'pg', 'postmaster.pid')],
-    ['redis', path.join(state, 'redis', 'redis.pid')],
-  ];
-  for (const [name, file] of candidates) {
-    const pid = pidFrom(file);
+  for (const [name, file] of files) {
+    const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0].trim()) : NaN;
     if (Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`)) found.push({ name, pid });
   }
-  return found;
+  return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 interface ProcStat {
