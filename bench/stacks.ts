@@ -2,7 +2,7 @@
 // the Temporal dev server (`./dev up`), the Temporal cluster with two workers and two APIs
 // (`./dev up --cluster`), and the same cluster with one of its workers stopped.
 //
-//   npx tsx bench/stacks.ts [--orders 400] [--clients 25] [--steady-seconds 20]
+//   npx tsx bench/stacks.ts [--orders 400] [--clients 25,50] [--steady-seconds 20]
 //
 // Each stack is started with the per-client rate limit lifted and stopped afterwards (it stops a
 // running `./dev up` first: both use the same ports). Prints one table: throughput, latency and
@@ -15,7 +15,7 @@ import { ROOT, runCommand } from '../scripts/lib/child-process';
 import type { Costs } from './checkout';
 import { log, parseFlags, table } from './support';
 
-const flags = parseFlags(process.argv.slice(2), { orders: 400, clients: 25, 'steady-seconds': 20 });
+const flags = parseFlags(process.argv.slice(2), { orders: 400, clients: '25,50', 'steady-seconds': 20 });
 const DEV = path.join(ROOT, 'dev');
 const UP_ENV = { RATE_LIMIT_PER_MINUTE: '1000000' };
 const FIFTEEN_MINUTES = 15 * 60_000;
@@ -37,7 +37,7 @@ function stackEnv(cluster: boolean): Record<string, string> {
 async function checkout(label: string, env: Record<string, string>, state: string): Promise<Figures> {
   const json = path.join(mkdtempSync(path.join(tmpdir(), 'ordersaga-stacks-')), 'figures.json');
   log(`${label}: bench/checkout.ts --orders ${flags.orders} --clients ${flags.clients}…`);
-  await runCommand('npx', ['tsx', 'bench/checkout.ts', '--orders', String(flags.orders), '--clients', String(flags.clients), '--steady-seconds', String(flags['steady-seconds']), '--json', json], {
+  await runCommand('npx', ['tsx', 'bench/checkout.ts', '--orders', String(flags.orders), '--clients', flags.clients, '--steady-seconds', String(flags['steady-seconds']), '--json', json], {
     env: { ...env, STACK_STATE: state },
     timeoutMs: FIFTEEN_MINUTES,
   });
