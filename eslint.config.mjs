@@ -81,6 +81,17 @@ export default tseslint.config(
     rules: { 'layers/imports-point-down': 'error' },
   },
   {
+    // Below the processes: no HTTP, and no Temporal client or worker (starting and signalling
+    // workflows belongs to workers/ and api/, which hand activities what they need).
+    files: ['activities/**/*.ts', 'entities/**/*.ts', 'runtime/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: ['@temporalio/client', '@temporalio/worker', '@temporalio/workflow', 'hono', 'hono/*', '@hono/*'], message: 'activities/, entities/ and runtime/ take no Temporal client or worker and no HTTP framework.' }],
+      }],
+    },
+  },
+  {
     files: ['domain/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {

@@ -15,6 +15,7 @@ const probes: Record<string, string> = {
   'workflows/lint-probe-activity-type.ts': "import type { OrderActivities } from '../activities/contract';\nexport type Probe = OrderActivities;\n",
   'domain/lint-probe-io.ts': "import Redis from 'ioredis';\nexport const probe = Redis;\n",
   'api/lint-probe-floating.ts': 'async function work(): Promise<void> {}\nexport function probe(): void {\n  work();\n}\n',
+  'activities/lint-probe-client.ts': "import { Client } from '@temporalio/client';\nimport { Hono } from 'hono';\nexport const probe = [Client, Hono];\n",
   // One probe per folder: each import line names the target it tries; the rule's hits are compared in order.
   'domain/lint-probe-layers.ts': imports(['../entities/order', '../runtime/logger', './money']),
   'entities/lint-probe-layers.ts': imports(['../activities/order', '../api/app', '../domain/money']),
@@ -94,6 +95,13 @@ describe('lint rules', () => {
   it('lets activities import the legacy row types, but not legacy code', () => {
     expect(hits['activities/lint-probe-layers.ts']).toContainEqual(expect.stringContaining('legacy/seed as a value (types only)'));
     expect(hits['activities/lint-probe-layers.ts'].join('\n')).not.toContain('legacy/rows');
+  });
+
+  it('refuses a Temporal client and HTTP in activity code', () => {
+    expect(hits['activities/lint-probe-client.ts']).toEqual([
+      expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: '@temporalio\/client'/),
+      expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: 'hono'/),
+    ]);
   });
 
   it('refuses I/O libraries in domain code', () => {
