@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `./dev drill [--orders N] [--short]`: the fault drill (scripts/drill/) on services of its own.
+# `./dev drill [--orders N] [--short | --cluster]`: the fault drill (scripts/drill/) on services of its own.
 # This wrapper owns the services: it starts PostgreSQL, Redis and the Temporal dev server with
 # the stack's functions (scripts/stack.sh) on the drill's ports with data under .dev/drill/,
 # applies the migrations, bundles the workflows, runs the drill, and stops everything it started.
@@ -10,11 +10,21 @@
 # DRILL_STATE (default .dev/drill) and DRILL_PORT_BASE (default 47000) let a second drill (the
 # test suite's short one) run beside the first. Ports: base+433 PostgreSQL, base+380 Redis,
 # base+233 Temporal (UI base+234), base+300 API (metrics base+464), worker metrics base+465.
+#
+# --cluster: the drill on the real Temporal server (scripts/cluster-stack.sh, on the drill's
+# PostgreSQL, its own ports from base+243), with two workers and two APIs (the second API on
+# base+301, the second process of each kind adding 10 to its metrics port).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export ROOT
 # shellcheck source=stack.sh
 source "$ROOT/scripts/stack.sh"
+# shellcheck source=cluster-stack.sh
+source "$ROOT/scripts/cluster-stack.sh"
+
+TEMPORAL_KIND=dev
+for arg in "$@"; do [ "$arg" = --cluster ] && TEMPORAL_KIND=cluster; done
+export TEMPORAL_KIND
 
 STATE=${DRILL_STATE:-$ROOT/.dev/drill}
 BASE=${DRILL_PORT_BASE:-47000}
@@ -28,10 +38,11 @@ ensure_node_modules
 ensure_temporal
 ensure_postgres
 ensure_redis
+[ $TEMPORAL_KIND = cluster ] && ensure_cluster_tools
 
 stop_all() {
-  stop_pidfile api 10
-  stop_pidfile worker 10
+  local name
+  for name in api api-1 api-2 worker worker-1 worker-2; do stop_pidfile $name 10; done
   stop_pidfile temporal 10
   redis_stop "$STATE/redis"
   pg_stop "$STATE/pg"
@@ -47,7 +58,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step "drill services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal $TEMPORAL_PORT (data in ${STATE#"$ROOT"/})"
-start_local_services "$PG_PORT" "$REDIS_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+if [ $TEMPORAL_KIND = cluster ]; then
+  pg_start "$STATE/pg" "$PG_PORT"
+  redis_start "$STATE/redis" "$REDIS_PORT"
+  cluster_temporal_start "$STATE/temporal" "$PG_PORT" "$TEMPORAL_PORT"
+  cluster_namespace "$TEMPORAL_PORT"
+  export DATABASE_URL="postgres://ordersaga:ordersaga@127.0.0.1:$PG_PORT/ordersaga" REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" TEMPORAL_NAMESPACE=$CLUSTER_NAMESPACE
+else
+  start_local_services "$PG_PORT" "$REDIS_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+fi
 
 export NODE_ENV=development LOG_LEVEL=${DRILL_LOG_LEVEL:-warn}
 export PAYLOAD_ENCRYPTION_KEYS="drill:$(head -c 32 /dev/urandom | base64)"

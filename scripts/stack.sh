@@ -118,7 +118,8 @@ stop_pidfile() { # name [seconds]
 # ---------------------------------------------------------------- PostgreSQL
 
 # PostgreSQL refuses to run as root, so the cluster belongs to the `postgres` user; it listens
-# on 127.0.0.1 only with trust auth: a throw-away developer database.
+# on 127.0.0.1 only with trust auth: a throw-away developer database. pg_stat_statements is
+# loaded so that benchmarks (and developers) can count the statements a workload sends.
 pg_start() { # dir port
   local dir=$1 port=$2
   mkdir -p "$dir"
@@ -130,7 +131,7 @@ pg_start() { # dir port
   if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
     require_free_port "$port" PostgreSQL PG_PORT
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/postgres.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on}" start >/dev/null \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on} -c shared_preload_libraries=pg_stat_statements" start >/dev/null \
       || die "PostgreSQL did not start (see $dir/postgres.log)"
   fi
   local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAX)

@@ -98,27 +98,24 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
       202: jsonApiResponse(OrderDocument, 'accepted: the order is recorded and its saga runs', {
         Location: { description: 'the order', schema: { type: 'string' } },
       }),
-      ...errorResponses(404, 409, 413, 415, 422),
+      ...errorResponses(409, 413, 415, 422),
     },
   });
   app.openapi(create, async (c) => {
     const { attributes } = c.req.valid('json').data;
-    // The catalogue check: nothing is started for an order that cannot be placed. Orders never
-    // cross storefronts: the customer must be the client's own (for ops clients too). What the
-    // order names must exist (404, as JSON:API says for a reference to a missing resource) and the
-    // customer must be active (409: the request is fine, the customer's state is not).
+    // The catalogue check: nothing is started for an order that cannot be placed (422 with a
+    // pointer, as DESIGN.md says). Orders never cross storefronts: the customer must be the
+    // client's own (for ops clients too).
     const principal = c.get('principal')!;
     const customer = await deps.dataSource.getRepository(Customer).findOneBy({ id: attributes.customerId, storefront: principal.storefront });
-    if (!customer) throw new ApiError(404, 'unknown_customer', 'Not found', `No customer ${attributes.customerId}.`, { pointer: '/data/attributes/customerId' });
-    if (!customer.active) throw errors.conflict('customer_inactive', `Customer ${attributes.customerId} is not active.`, { pointer: '/data/attributes/customerId' });
+    if (!customer) throw errors.unprocessable('unknown_customer', `No customer ${attributes.customerId}.`, '/data/attributes/customerId');
+    if (!customer.active) throw errors.unprocessable('customer_inactive', `Customer ${attributes.customerId} is not active.`, '/data/attributes/customerId');
     const skus = attributes.lines.map((l) => l.sku);
     const known = new Set(
       (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
     );
     const unknownIndex = skus.findIndex((s) => !known.has(s));
-    if (unknownIndex >= 0) {
-      throw new ApiError(404, 'unknown_sku', 'Not found', `No product with SKU ${skus[unknownIndex]}.`, { pointer: `/data/attributes/lines/${unknownIndex}/sku` });
-    }
+    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
 
     const key = c.get('idempotencyKey')!;
     const orderId = orderIdFor(principal.clientId, key);

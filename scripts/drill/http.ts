@@ -1,10 +1,13 @@
-// The drill's HTTP client: the OAuth dev client, and every answer recorded (status, route, when)
-// for the invariant on 5xx answers.
+// The drill's HTTP client: the OAuth dev client, and every answer recorded (status, route, when,
+// which API) for the invariant on 5xx answers. With several APIs (the cluster) it spreads the
+// requests over them and, like a load balancer, leaves out for a while one that did not answer.
 import { rand, sleep } from './tools';
 
 export interface Answer {
   method: string;
   route: string;
+  /** The API process's address */
+  api: string;
   status: number; // 0: no HTTP answer (network error)
   startedAt: number;
   endedAt: number;
@@ -17,16 +20,31 @@ export interface Reply {
   retryAfter: number | null;
 }
 
+/** How long an API that gave no answer is left out of the rotation. */
+const LEFT_OUT_MS = 3000;
+
 export class DrillClient {
   readonly answers: Answer[] = [];
   private token = '';
+  private turn = 0;
+  private readonly leftOutUntil = new Map<string, number>();
 
-  constructor(private readonly apiUrl: string) {}
+  constructor(private readonly apiUrls: string[]) {}
+
+  /** The next API in turn that has not just failed to answer (all have: the next in turn). */
+  private pickApi(): string {
+    const now = Date.now();
+    for (let i = 0; i < this.apiUrls.length; i++) {
+      const url = this.apiUrls[this.turn++ % this.apiUrls.length];
+      if ((this.leftOutUntil.get(url) ?? 0) <= now) return url;
+    }
+    return this.apiUrls[this.turn++ % this.apiUrls.length];
+  }
 
   async fetchToken(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await fetch(`${this.apiUrl}/oauth/token`, {
+        const res = await fetch(`${this.pickApi()}/oauth/token`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'dev-client', client_secret: 'dev-secret' }),
@@ -47,8 +65,9 @@ export class DrillClient {
   /** One request, its answer recorded. */
   async once(method: string, route: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
     const startedAt = Date.now();
+    const api = this.pickApi();
     try {
-      const res = await fetch(`${this.apiUrl}${url}`, {
+      const res = await fetch(`${api}${url}`, {
         method,
         headers: {
           Authorization: `Bearer ${this.token}`,
@@ -66,13 +85,14 @@ export class DrillClient {
       } catch {
         parsed = text;
       }
-      const answer: Answer = { method, route, status: res.status, startedAt, endedAt: Date.now() };
+      const answer: Answer = { method, route, api, status: res.status, startedAt, endedAt: Date.now() };
       if (res.status >= 500) answer.detail = `request ${res.headers.get('x-request-id') ?? '?'}: ${text.slice(0, 300)}`;
       this.answers.push(answer);
       const retryAfter = res.headers.get('retry-after');
       return { status: res.status, body: parsed, retryAfter: retryAfter === null ? null : Number(retryAfter) };
     } catch (err) {
-      this.answers.push({ method, route, status: 0, startedAt, endedAt: Date.now(), detail: String(err) });
+      this.answers.push({ method, route, api, status: 0, startedAt, endedAt: Date.now(), detail: String(err) });
+      this.leftOutUntil.set(api, Date.now() + LEFT_OUT_MS);
       return { status: 0, body: null, retryAfter: null };
     }
   }

@@ -191,14 +191,19 @@ export async function gaplessEventSequences({ query }: DrillFacts): Promise<Chec
   return { name: "each order's event sequence gapless (1..n)", violations: gaps.length, detail: `${total} events${sample(gaps.map((g) => `${g.id} ${g.lo}..${g.hi} n=${g.n} event_seq=${g.event_seq}`))}` };
 }
 
-/** Only 503s, and only while PostgreSQL, Temporal or the worker was down (or within the grace after). */
+/**
+ * Only 503s, and only while PostgreSQL, Temporal or a worker was down (or within the grace after).
+ * A killed API process answers nothing to what it was serving (a load balancer would say 502): those
+ * requests, and only those, may have no answer; the other API must answer as usual meanwhile.
+ */
 export function only503sDuringFaults({ answers, windows, startedAt }: DrillFacts): Check {
-  const faultsAllowing503 = windows.filter((w) => w.kind !== 'redis');
+  const faultsAllowing503 = windows.filter((w) => w.kind !== 'redis' && w.kind !== 'api');
+  const diedWithItsApi = (a: Answer) => a.status === 0 && windows.some((w) => w.kind === 'api' && w.api === a.api && a.startedAt <= w.to && a.endedAt >= w.from);
   // Blamed on a fault under way when the request ran, else on the latest one whose grace it falls in.
   const inWindow = (a: Answer) =>
     faultsAllowing503.find((w) => a.startedAt <= w.to && a.endedAt >= w.from) ??
     faultsAllowing503.filter((w) => a.startedAt <= w.to + FAULT_GRACE_MS && a.endedAt >= w.from).at(-1);
-  const fiveXX = answers.filter((a) => a.status >= 500 || a.status === 0);
+  const fiveXX = answers.filter((a) => (a.status >= 500 || a.status === 0) && !diedWithItsApi(a));
   const bad = fiveXX.filter((a) => a.status !== 503 || !inWindow(a));
   const by = countBy(fiveXX.filter((a) => a.status === 503).map((a) => inWindow(a)?.kind ?? 'outside'));
   const problems: string[] = [];

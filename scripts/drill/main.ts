@@ -1,6 +1,7 @@
-// The fault drill (`./dev drill [--orders 300] [--short]`, through scripts/drill.sh, which starts
-// PostgreSQL, Redis and the Temporal dev server on ports of their own and hands us their
-// addresses). This process starts the worker and the API as child processes (processes.ts),
+// The fault drill (`./dev drill [--orders 300] [--short | --cluster]`, through scripts/drill.sh,
+// which starts PostgreSQL, Redis and the Temporal dev server (or the real server) on ports of
+// their own and hands us their addresses). This process starts the worker and the API (two of
+// each on the cluster) as child processes (processes.ts),
 // creates a few hundred orders through the HTTP API (load.ts) and meanwhile injects the profile's
 // faults (faults.ts): worker SIGKILLs, a Temporal restart, Redis and then PostgreSQL stopped for
 // a while. Every HTTP answer is recorded. Afterwards it waits for the orders to settle (settle.ts),
@@ -15,7 +16,7 @@ import { gatherFacts } from './facts';
 import { DrillClient } from './http';
 import { checkInvariants } from './invariants';
 import { createCatalogue, newOrder, placeOrder } from './load';
-import { DrillProcess } from './processes';
+import { drillProcesses } from './processes';
 import { profileFromArgs } from './profile';
 import { report } from './report';
 import { settle } from './settle';
@@ -25,18 +26,19 @@ async function main(): Promise<number> {
   const settings = drillSettings();
   const log = new DrillLog(settings.state);
   const profile = profileFromArgs(process.argv.slice(2));
-  log.note(`fault drill (${profile.name}): ${profile.orders} orders over ${profile.loadSeconds} s; API ${settings.apiUrl}, Temporal ${settings.temporalAddress}; logs in ${path.relative(ROOT, settings.logsDir)}/`);
-  const worker = new DrillProcess('worker', settings, log);
-  const api = new DrillProcess('api', settings, log);
-  const client = new DrillClient(settings.apiUrl);
-  const faults = new FaultInjector(log, worker);
+  if (profile.name === 'cluster' && !settings.cluster) throw new Error('the cluster profile runs on the cluster: ./dev drill --cluster');
+  log.note(`fault drill (${profile.name}): ${profile.orders} orders over ${profile.loadSeconds} s; API ${settings.apiUrls.join(', ')}, Temporal ${settings.temporalAddress}; logs in ${path.relative(ROOT, settings.logsDir)}/`);
+  const workers = drillProcesses('worker', settings, log);
+  const apis = drillProcesses('api', settings, log);
+  const everyProcess = [...workers, ...apis];
+  const client = new DrillClient(settings.apiUrls);
+  const faults = new FaultInjector(log, workers, apis, settings.apiUrls);
   try {
-    worker.start();
-    api.start();
-    await Promise.all([worker.waitReady(90_000), api.waitReady(90_000)]);
+    for (const p of everyProcess) p.start();
+    await Promise.all(everyProcess.map((p) => p.waitReady(90_000)));
     await client.fetchToken();
     const catalogue = await createCatalogue(client, profile.orders);
-    log.note(`worker and API up; ${catalogue.customers.length} customers, ${catalogue.products.length} products`);
+    log.note(`${everyProcess.map((p) => p.name).join(', ')} up; ${catalogue.customers.length} customers, ${catalogue.products.length} products`);
 
     // The load and the faults run side by side.
     const loadStarted = Date.now();
@@ -68,7 +70,7 @@ async function main(): Promise<number> {
     const db = new Pool({ connectionString: settings.databaseUrl, max: 4 });
     db.on('error', () => undefined);
     const connection = await Connection.connect({ address: settings.temporalAddress });
-    const temporal = new Client({ connection, namespace: 'default' });
+    const temporal = new Client({ connection, namespace: settings.namespace });
     try {
       const ids = orders.flatMap((o) => (o.orderId ? [o.orderId] : []));
       const { retried, waitedMs } = await settle(db, client, log, ids, profile);
@@ -79,7 +81,7 @@ async function main(): Promise<number> {
         catalogue,
         answers: client.answers,
         windows: faults.windows,
-        crashes: [...worker.crashes, ...api.crashes],
+        crashes: everyProcess.flatMap((p) => p.crashes),
         startedAt: log.started,
       });
       const checks = await checkInvariants(facts);
@@ -89,8 +91,7 @@ async function main(): Promise<number> {
       await db.end().catch(() => undefined);
     }
   } finally {
-    await api.stop('SIGTERM');
-    await worker.stop('SIGTERM');
+    for (const p of [...apis, ...workers]) await p.stop('SIGTERM');
   }
 }
 

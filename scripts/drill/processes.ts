@@ -1,18 +1,21 @@
-// The worker and the API, each a child process of the drill (process group of its own, so a
-// SIGKILL takes all of it), restarted when it exits by itself (a crash: an invariant fails on it).
+// The worker and the API (two of each on the cluster), each a child process of the drill (process
+// group of its own, so a SIGKILL takes all of it), restarted when it exits by itself (a crash: an
+// invariant fails on it).
 import type { ChildProcess } from 'node:child_process';
 import { type WriteStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, startChild, stopChild, waitForLine } from '../lib/child-process';
 import type { DrillLog, DrillSettings } from './tools';
 
-export type ProcessName = 'worker' | 'api';
+export type ProcessKind = 'worker' | 'api';
 
-function processEnv(name: ProcessName, settings: DrillSettings): Record<string, string> {
+/** The n-th process of a kind (from 1): the second of each kind adds 10 to its metrics port, one to the API's. */
+function processEnv(kind: ProcessKind, n: number, settings: DrillSettings): Record<string, string> {
   const { base } = settings;
-  if (name === 'worker') {
+  const offset = 10 * (n - 1);
+  if (kind === 'worker') {
     return {
-      METRICS_PORT: String(base + 465),
+      METRICS_PORT: String(base + 465 + offset),
       CARRIER_SHIP_AFTER_MS: '500',
       CARRIER_DELIVER_AFTER_MS: '500',
       CARRIER_LATENCY_MS: '10',
@@ -21,12 +24,18 @@ function processEnv(name: ProcessName, settings: DrillSettings): Record<string, 
       SHUTDOWN_GRACE_MS: '5000',
     };
   }
-  return { API_PORT: String(base + 300), API_HOST: '127.0.0.1', METRICS_PORT: String(base + 464), RATE_LIMIT_PER_MINUTE: '1000000' };
+  return { API_PORT: String(base + 299 + n), API_HOST: '127.0.0.1', METRICS_PORT: String(base + 464 + offset), RATE_LIMIT_PER_MINUTE: '1000000' };
 }
 
-const ENTRY: Record<ProcessName, string> = { worker: 'workers/main.ts', api: 'api/main.ts' };
+const ENTRY: Record<ProcessKind, string> = { worker: 'workers/main.ts', api: 'api/main.ts' };
 /** What each prints (a JSON log line) once it serves. */
-const READY_MARKER: Record<ProcessName, string> = { worker: '"worker started"', api: '"api listening"' };
+const READY_MARKER: Record<ProcessKind, string> = { worker: '"worker started"', api: '"api listening"' };
+
+/** The drill's workers or APIs: one of each, two on the cluster (named worker-1, worker-2, ...). */
+export function drillProcesses(kind: ProcessKind, settings: DrillSettings, transcript: DrillLog): DrillProcess[] {
+  if (!settings.cluster) return [new DrillProcess(kind, 1, kind, settings, transcript)];
+  return [1, 2].map((n) => new DrillProcess(kind, n, `${kind}-${n}`, settings, transcript));
+}
 
 export class DrillProcess {
   child: ChildProcess | null = null;
@@ -37,7 +46,9 @@ export class DrillProcess {
   private readonly log: WriteStream;
 
   constructor(
-    readonly name: ProcessName,
+    readonly kind: ProcessKind,
+    private readonly n: number,
+    readonly name: string,
     private readonly settings: DrillSettings,
     private readonly transcript: DrillLog,
   ) {
@@ -46,12 +57,12 @@ export class DrillProcess {
   }
 
   start(): void {
-    const child = startChild(this.name, ENTRY[this.name], { env: { LOG_LEVEL: 'info', ...processEnv(this.name, this.settings) }, log: this.log, detached: true });
+    const child = startChild(this.name, ENTRY[this.kind], { env: { LOG_LEVEL: 'info', ...processEnv(this.kind, this.n, this.settings) }, log: this.log, detached: true });
     this.child = child;
     this.expectingExit = false;
     // drill.sh stops what a crashed drill left behind by these.
     writeFileSync(path.join(this.settings.state, `${this.name}.pid`), `${child.pid}\n`);
-    this.ready = waitForLine(child, READY_MARKER[this.name], 600_000);
+    this.ready = waitForLine(child, READY_MARKER[this.kind], 600_000);
     this.ready.catch(() => undefined); // waitReady reports it
     child.on('exit', (code, signal) => {
       this.log.write(`--- drill: ${this.name} exited (code ${code}, signal ${signal})\n`);

@@ -1,8 +1,10 @@
-// The drill's two profiles: the full one (`./dev drill`) and the short one inside `./dev test`.
-// Each is a load (orders over seconds) and a timeline of faults.
+// The drill's profiles: the full one (`./dev drill`), the short one inside `./dev test`, and the
+// cluster's (`./dev drill --cluster`: two workers and two APIs, one of each killed and left down
+// while the other carries the load, then the Temporal server restarted). Each is a load (orders
+// over seconds) and a timeline of faults.
 
 export interface Profile {
-  name: 'full' | 'short';
+  name: 'full' | 'short' | 'cluster';
   orders: number;
   loadSeconds: number;
   faults: { at: number; fault: Fault }[];
@@ -12,7 +14,10 @@ export interface Profile {
 }
 
 export type Fault =
-  | { kind: 'kill-worker' }
+  /** SIGKILL a worker (the n-th, from 1; default the first), start it again after downMs (default at once). */
+  | { kind: 'kill-worker'; n?: number; downMs?: number }
+  /** SIGKILL an API process, start it again after downMs: the clients go to the other meanwhile. */
+  | { kind: 'kill-api'; n: number; downMs: number }
   | { kind: 'restart-temporal'; downMs: number }
   | { kind: 'stop-redis'; downMs: number }
   | { kind: 'stop-postgres'; downMs: number };
@@ -20,14 +25,32 @@ export type Fault =
 export function profileFromArgs(argv: string[]): Profile {
   let orders: number | undefined;
   let short = false;
+  let cluster = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--short') short = true;
+    else if (arg === '--cluster') cluster = true;
     else if (arg === '--orders') orders = Number(argv[++i]);
     else if (arg.startsWith('--orders=')) orders = Number(arg.slice('--orders='.length));
-    else throw new Error(`unknown argument ${arg} (usage: ./dev drill [--orders N] [--short])`);
+    else throw new Error(`unknown argument ${arg} (usage: ./dev drill [--orders N] [--short | --cluster])`);
   }
   if (orders !== undefined && (!Number.isSafeInteger(orders) || orders < 10)) throw new Error('--orders must be a whole number >= 10');
+  if (short && cluster) throw new Error('--short and --cluster are two profiles: choose one');
+  if (cluster) {
+    return {
+      name: 'cluster',
+      orders: orders ?? 200,
+      loadSeconds: 120,
+      faults: [
+        { at: 10, fault: { kind: 'kill-worker', n: 1, downMs: 30_000 } },
+        { at: 50, fault: { kind: 'kill-api', n: 1, downMs: 20_000 } },
+        { at: 80, fault: { kind: 'restart-temporal', downMs: 8000 } },
+        { at: 100, fault: { kind: 'kill-worker', n: 2 } },
+      ],
+      stableMs: 75_000,
+      settleTimeoutMs: 300_000,
+    };
+  }
   if (short) {
     return {
       name: 'short',

@@ -28,7 +28,7 @@ export function report(log: DrillLog, state: string, profile: Profile, facts: Dr
     orders: orders.length,
     accepted: ids.length,
     kills: figures.kills,
-    restarts: `worker ${figures.workerRestarts}, temporal ${figures.temporalRestarts}, redis ${figures.redisStops}, postgres ${figures.postgresStops}`,
+    restarts: `worker ${figures.workerRestarts}, api ${figures.apiRestarts}, temporal ${figures.temporalRestarts}, redis ${figures.redisStops}, postgres ${figures.postgresStops}`,
     lost,
     duplicated,
     '503s': count503,

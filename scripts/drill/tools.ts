@@ -9,21 +9,28 @@ export interface DrillSettings {
   logsDir: string;
   /** Ports are offsets from this (see scripts/drill.sh). */
   base: number;
-  apiUrl: string;
+  /** On the real Temporal server (scripts/drill.sh --cluster): two workers and two APIs. */
+  cluster: boolean;
+  /** One API process per address (two on the cluster). */
+  apiUrls: string[];
   databaseUrl: string;
   temporalAddress: string;
+  namespace: string;
 }
 
 export function drillSettings(env: NodeJS.ProcessEnv = process.env): DrillSettings {
   const state = env.DRILL_STATE ?? path.join(ROOT, '.dev/drill');
   const base = Number(env.DRILL_PORT_BASE ?? 47000);
+  const cluster = env.TEMPORAL_KIND === 'cluster';
   return {
     state,
     logsDir: path.join(state, 'logs'),
     base,
-    apiUrl: `http://127.0.0.1:${base + 300}`,
+    cluster,
+    apiUrls: (cluster ? [1, 2] : [1]).map((i) => `http://127.0.0.1:${base + 299 + i}`),
     databaseUrl: env.DATABASE_URL ?? `postgres://ordersaga:ordersaga@127.0.0.1:${base + 433}/ordersaga`,
     temporalAddress: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${base + 233}`,
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
   };
 }
 

@@ -220,22 +220,22 @@ describe('the life of an order', () => {
     await waitForStatus(id, 'DELIVERED');
   });
 
-  it('answers 404 for an order that does not exist or names a missing customer or SKU, 409 for an inactive customer, starting nothing', async () => {
+  it('answers 404 for an order that does not exist, and 422 for an unknown or inactive customer or an unknown SKU without starting anything', async () => {
     expect((await api.call('GET', `/v1/orders/${randomUUID()}`)).status).toBe(404);
     expect((await api.call('GET', `/v1/orders/${randomUUID()}?consistency=strong`)).status).toBe(404);
     expect((await api.call('DELETE', `/v1/orders/${randomUUID()}`)).status).toBe(404);
     const customerId = await newCustomer();
     const key = newKey();
     const unknownSku = await api.call('POST', '/v1/orders', { body: orderBody(customerId, [{ sku: 'NOPE-1', quantity: 1 }]), headers: { 'Idempotency-Key': key } });
-    expect(unknownSku.status).toBe(404);
+    expect(unknownSku.status).toBe(422);
     expect(unknownSku.body.errors[0].source.pointer).toBe('/data/attributes/lines/0/sku');
     const sku = await newProduct();
     const ghost = await api.call('POST', '/v1/orders', { body: orderBody(randomUUID(), [{ sku, quantity: 1 }]), headers: { 'Idempotency-Key': newKey() } });
-    expect(ghost.status).toBe(404);
+    expect(ghost.status).toBe(422);
     expect(ghost.body.errors[0].source.pointer).toBe('/data/attributes/customerId');
     const inactive = await newCustomer({ active: false });
     const refused = await api.call('POST', '/v1/orders', { body: orderBody(inactive, [{ sku, quantity: 1 }]), headers: { 'Idempotency-Key': newKey() } });
-    expect(refused.status).toBe(409);
+    expect(refused.status).toBe(422);
     expect(refused.body.errors[0]).toMatchObject({ code: 'customer_inactive', source: { pointer: '/data/attributes/customerId' } });
     await expect(api.env.client.workflow.getHandle(`order-${orderIdFor('dev-client', key)}`).describe()).rejects.toThrow();
   });

@@ -194,11 +194,11 @@ describe('customers', () => {
   it("refuses an order for another storefront's customer as an unknown customer, starting nothing", async () => {
     const key = newKey();
     const res = await api.call('POST', '/v1/orders', { token: as('b'), body: orderBody(a.customerId, [{ sku, quantity: 1 }]), headers: { 'Idempotency-Key': key } });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(422);
     expect(res.body.errors[0]).toMatchObject({ code: 'unknown_customer', source: { pointer: '/data/attributes/customerId' } });
     // Not even the operator places an order across storefronts: it would belong to neither.
     const ops = await api.call('POST', '/v1/orders', { token: as('ops'), body: orderBody(a.customerId, [{ sku, quantity: 1 }]), headers: { 'Idempotency-Key': key } });
-    expect(ops.status).toBe(404);
+    expect(ops.status).toBe(422);
     expect(ids(await api.call('GET', `/v1/customers/${a.customerId}/orders`, { token: as('a') }))).toEqual([a.orderId]);
   });
 
