@@ -1,11 +1,9 @@
 // The Hono app: middleware, route groups and the OpenAPI document. No I/O happens here until a
 // request arrives; `api/main.ts` builds the dependencies and listens.
-import { randomUUID } from 'node:crypto';
 import { getRequestListener } from '@hono/node-server';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { Histogram } from 'prom-client';
 import { withRequestId } from '../runtime/logger';
@@ -14,10 +12,10 @@ import { authenticate, loadClients, SCOPES, TokenIssuer, TokenVerifier } from '.
 import { OrderCache } from './cache';
 import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, errorResponse, errors, toApiError, validationError } from './errors';
-import { negotiateContent } from './json-api';
 import { OrderEventsHub } from './order-events-hub';
 import { registerOrderMetrics } from './order-metrics';
 import { RateLimiter } from './rate-limit';
+import { chainStep, corsPolicy, negotiateContent, requestIdOf, securityHeaders } from './request-policy';
 import { billingRoutes } from './routes/billing';
 import { codecRoutes } from './routes/codec';
 import { customerRoutes } from './routes/customers';
@@ -28,22 +26,6 @@ import { orderStreamRoutes } from './routes/order-stream';
 import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { OrderWorkflows } from './temporal-calls';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/**
- * The set OWASP's REST Security Cheat Sheet asks of every API response, as a fresh object literal:
- * V8 adds properties to a literal's object in nanoseconds, but to a `{...copy}` in a microsecond each.
- */
-const apiSecurityHeaders = (): Record<string, string> => ({
-  'Cache-Control': 'no-store',
-  'Content-Security-Policy': "frame-ancestors 'none'",
-  'Strict-Transport-Security': 'max-age=15552000; includeSubDomains',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-});
-
-const requestIdOf = (given: string | undefined): string => (given && REQUEST_ID.test(given) ? given : randomUUID());
 
 export function createApp(deps: ApiDeps) {
   const { config, logger } = deps;
@@ -82,36 +64,16 @@ export function createApp(deps: ApiDeps) {
   };
 
   // The codec endpoint answers the Temporal UI's origins with credentials itself (routes/codec.ts).
-  // Preflights go to hono's cors. Other requests from a browser (they carry Origin) get the same
-  // headers (Allow-Origin when allowed, Expose-Headers) set before the handler answers, so they are
-  // part of the response it builds instead of forcing a rebuilt one afterwards. Requests without
-  // Origin are not CORS requests and get none; every response says it varies by Origin.
-  const corsOrigins = config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim());
-  const exposeHeaders = ['Location', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'ETag'];
-  const preflight = cors({
-    origin: corsOrigins,
-    allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Request-Id', 'Last-Event-ID'],
-    exposeHeaders,
-  });
-  const exposed = exposeHeaders.join(',');
-  /** Sets the CORS headers of a request from `origin` on `headers` and returns it. */
-  const corsHeaders = (origin: string | undefined, headers: Record<string, string> = {}): Record<string, string> => {
-    headers.Vary = 'Origin';
-    if (origin !== undefined && (corsOrigins === '*' || corsOrigins.includes(origin))) {
-      headers['Access-Control-Allow-Origin'] = corsOrigins === '*' ? '*' : origin;
-      headers['Access-Control-Expose-Headers'] = exposed;
-    }
-    return headers;
-  };
+  const corsRules = corsPolicy(config);
   /** What the chain below puts on every API response besides the request id and the route's own headers. */
-  const commonHeaders = (origin: string | undefined): Record<string, string> => corsHeaders(origin, apiSecurityHeaders());
+  const commonHeaders = (origin: string | undefined): Record<string, string> => corsRules.headers(origin, securityHeaders());
 
   const limiter = new RateLimiter(deps);
   // Cached single-order reads are answered ahead of hono when the chain below has nothing to add.
-  const readCached = cachedOrderReader({ verifier, limiter, cache, commonHeaders, requestIdOf, metrics: deps.metrics, record });
+  const readCached = cachedOrderReader({ verifier, limiter, cache, commonHeaders, metrics: deps.metrics, record });
 
   // Request id first, so every later log line and the response carry it.
-  app.use('*', async (c, next) => {
+  app.use('*', chainStep('requestId', async (c, next) => {
     const requestId = requestIdOf(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('deps', deps);
@@ -119,32 +81,28 @@ export function createApp(deps: ApiDeps) {
     const started = performance.now();
     await withRequestId(requestId, () => next());
     record(c.req.method, c.req.path, c.req.routePath || 'unmatched', c.res.status, requestId, started);
-  });
+  }));
   // Security headers on every API response; the HTML-page headers of hono's secureHeaders() only
   // go with the one page, /docs.
   const pageHeaders = secureHeaders();
-  app.use('*', (c, next) => {
+  app.use('*', chainStep('securityHeaders', (c, next) => {
     if (c.req.path === '/docs') return pageHeaders(c, next);
-    const headers = apiSecurityHeaders();
+    const headers = securityHeaders();
     for (const name in headers) c.header(name, headers[name]);
     return next();
-  });
-  // CORS, as described above.
-  app.use('*', (c, next) => {
+  }));
+  app.use('*', chainStep('cors', (c, next) => {
     const path = c.req.path;
     if (path === '/codec' || path.startsWith('/codec/')) return next();
-    if (c.req.method === 'OPTIONS') return preflight(c, next);
-    const headers = corsHeaders(c.req.header('origin'));
-    for (const name in headers) c.header(name, headers[name]);
-    return next();
-  });
+    return corsRules.middleware(c, next);
+  }));
   // GET and HEAD carry no body here (@hono/node-server gives them none): skipping the check
   // spares building the full Request object it would otherwise ask for.
   const limitBody = bodyLimit({
     maxSize: config.BODY_LIMIT_BYTES,
     onError: (c) => errorResponse(c, new ApiError(413, 'payload_too_large', 'Payload too large', `The request body exceeds ${config.BODY_LIMIT_BYTES} bytes.`)),
   });
-  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  app.use('*', chainStep('bodyLimit', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next))));
 
   app.route('/health', healthRoutes(deps));
 
@@ -153,9 +111,9 @@ export function createApp(deps: ApiDeps) {
   app.route('/oauth', oauthRoutes(issuer));
   app.route('/codec', codecRoutes({ deps, verifier, issuer }));
 
-  app.use('/v1/*', authenticate(verifier));
-  app.use('/v1/*', limiter.middleware());
-  app.use('/v1/*', negotiateContent);
+  app.use('/v1/*', chainStep('authenticate', authenticate(verifier)));
+  app.use('/v1/*', chainStep('rateLimit', limiter.middleware()));
+  app.use('/v1/*', chainStep('negotiateContent', negotiateContent));
   app.route('/v1', customerRoutes(deps));
   app.route('/v1', productRoutes(deps));
   app.route('/v1', orderRoutes({ deps, workflows, cache }));

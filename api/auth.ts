@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DEV_STOREFRONT, STOREFRONT_PATTERN } from '../domain/storefronts';
 import type { ApiConfig } from '../runtime/config';
 import { withRequestContext } from '../runtime/logger';
-import type { AppEnv } from './deps';
+import type { AppEnv, Principal } from './deps';
 import { ApiError, errors } from './errors';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
@@ -27,12 +27,6 @@ export interface OAuthClient {
   secretHash: string;
   scopes: Scope[];
   /** The storefront whose customers and orders the client creates and sees (api/storefronts.ts). */
-  storefront: string;
-}
-
-export interface Principal {
-  clientId: string;
-  scopes: ReadonlySet<string>;
   storefront: string;
 }
 

@@ -2,27 +2,24 @@
 //
 // Single-order reads are the API's hottest request, and once the order is in the in-process cache
 // (api/cache.ts) its answer is bytes kept with the snapshot. Going through hono then costs far
-// more than the answer itself: @hono/node-server's Request and Response objects, eight async
-// middleware layers, hono's Headers object (one undici call per header) and the request-id
-// context, whose async hooks run for every promise. So the server's request listener asks this
+// more than the answer itself (its Request, Response and Headers objects, the async middleware
+// layers, the request-id context's async hooks). So the server's request listener asks this
 // reader first, and it answers synchronously when everything the chain would decide is already
-// known, with the same pieces the chain uses:
-//   - the bearer token was verified before and carries orders:read (auth.ts `known`);
-//   - the client's rate-limit window is known and this request is within it (rate-limit.ts);
-//   - the Accept header allows JSON:API (json-api.ts `accepts`);
-//   - the order is in the in-process cache, fresh and trusted (cache.ts `peek`);
-//   - the caller may see the order's storefront (storefronts.ts `mayAccess`): another storefront's
-//     cached order goes to hono, which answers 404.
-// Anything else (another route, a query string, HEAD, a first request, a miss, an error to report)
-// goes to hono, which gives the full answer. test/api/order-lifecycle.test.ts checks both give the
-// same answer.
+// known. It decides nothing of its own: request-policy.ts declares each middleware of the chain
+// with what this path does in its place (ORDER_READ_CHAIN) and gives both the same checks and
+// headers. The order must also be in the in-process cache, fresh and trusted (cache.ts `peek`),
+// and the caller allowed its storefront (storefronts.ts `mayAccess`: another storefront's order
+// goes to hono, which answers 404). Anything else (another route, a query string, HEAD, a first
+// request, a miss, an error to report) goes to hono. test/api/order-lifecycle.test.ts checks both
+// give the same answer.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import { bearerOf, type TokenVerifier } from './auth';
 import type { OrderCache } from './cache';
-import { accepts, JSON_API, JSON_TYPES } from './json-api';
+import { JSON_API } from './json-api';
 import { orderDocumentJson, type OrderSnapshot } from './order-projection';
 import { clientSubject, type RateLimiter, rateLimitHeaders } from './rate-limit';
+import { acceptable, JSON_TYPES, requestIdOf } from './request-policy';
 import { mayAccess } from './storefronts';
 
 // The route's label in the latency histogram, as hono reports it for the chain's answers.
@@ -35,7 +32,6 @@ export interface CachedOrderReadDeps {
   cache: OrderCache;
   /** A fresh object of the headers the chain puts on every response besides the request id. */
   commonHeaders: (origin: string | undefined) => Record<string, string>;
-  requestIdOf: (given: string | undefined) => string;
   metrics: Registry;
   /** The request's latency metric and access log line, as the chain records them. */
   record: (method: string, path: string, route: string, status: number, requestId: string, started: number) => void;
@@ -69,7 +65,7 @@ export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader 
     const authorization = header('authorization');
     const token = authorization === undefined ? undefined : bearerOf(authorization);
     const principal = token === undefined ? undefined : deps.verifier.known(token);
-    if (!principal?.scopes.has('orders:read') || !accepts(header('accept'), JSON_TYPES)) return undefined;
+    if (!principal?.scopes.has('orders:read') || !acceptable(header('accept'), JSON_TYPES)) return undefined;
     const order = deps.cache.peek(url.slice(PREFIX.length));
     if (!order || !mayAccess(principal, order.storefront)) return undefined;
     const counted = deps.limiter.countWithinLimit(clientSubject(principal.clientId));
@@ -77,7 +73,7 @@ export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader 
 
     let body = bodies.get(order);
     if (body === undefined) bodies.set(order, (body = Buffer.from(orderDocumentJson(order))));
-    const requestId = deps.requestIdOf(header('x-request-id'));
+    const requestId = requestIdOf(header('x-request-id'));
     const headers = deps.commonHeaders(header('origin'));
     headers['X-Request-Id'] = requestId;
     headers['Content-Type'] = JSON_API;

@@ -5,7 +5,6 @@ import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { ApiConfig } from '../runtime/config';
 import type { Logger } from '../runtime/logger';
-import type { Principal } from './auth';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -21,6 +20,13 @@ export interface ApiDeps {
   redisSubscriber?: Redis;
   temporal: Client;
   metrics: Registry;
+}
+
+/** Who is calling: the verified token's client, scopes and storefront (api/auth.ts). */
+export interface Principal {
+  clientId: string;
+  scopes: ReadonlySet<string>;
+  storefront: string;
 }
 
 export type AppEnv = {

@@ -1,7 +1,7 @@
 // JSON:API plumbing shared by every route group: the media types, request/response document
-// schemas built from one attributes schema, content negotiation (406) and cursors.
+// schemas built from one attributes schema, and cursors.
 import { z } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler, TypedResponse } from 'hono';
+import type { Context, TypedResponse } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSONParsed } from 'hono/utils/types';
 import type { SelectQueryBuilder } from 'typeorm';
@@ -119,48 +119,6 @@ export function assertSameId(bodyId: string, pathId: string): void {
     throw new ApiError(409, 'id_mismatch', 'Conflict', `data.id '${bodyId}' does not match the id in the URL.`, { pointer: '/data/id' });
   }
 }
-
-// ---- content negotiation ----
-
-interface MediaRange { type: string; subtype: string; q: number }
-
-function parseAccept(header: string): MediaRange[] {
-  return header
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) => {
-      const [range, ...params] = part.split(';').map((p) => p.trim());
-      const [type = '', subtype = ''] = range.toLowerCase().split('/');
-      const qParam = params.find((p) => p.toLowerCase().startsWith('q='));
-      const q = qParam ? Number(qParam.slice(2)) : 1;
-      return { type, subtype, q: Number.isFinite(q) ? q : 0 };
-    });
-}
-
-/** Whether an Accept header allows one of `produces` (absent Accept allows everything). */
-export function accepts(header: string | undefined, produces: readonly string[]): boolean {
-  if (!header || header.trim() === '') return true;
-  const ranges = parseAccept(header);
-  return produces.some((mediaType) => {
-    const [type, subtype] = mediaType.split('/');
-    return ranges.some((r) => r.q > 0 && (r.type === '*' || r.type === type) && (r.subtype === '*' || r.subtype === subtype));
-  });
-}
-
-export const JSON_TYPES = [JSON_API, 'application/json'] as const;
-
-/**
- * 406 when the client accepts none of what the route produces: JSON:API (or plain JSON, which
- * the same bytes satisfy) everywhere, Server-Sent Events on the stream route.
- */
-export const negotiateContent: MiddlewareHandler = async (c, next) => {
-  const produces = c.req.path.endsWith('/stream') ? ['text/event-stream', ...JSON_TYPES] : JSON_TYPES;
-  if (!accepts(c.req.header('accept'), produces)) {
-    throw new ApiError(406, 'not_acceptable', 'Not acceptable', `This route produces ${produces.join(' or ')}.`, { header: 'Accept' });
-  }
-  await next();
-};
 
 // ---- cursors ----
 

@@ -1,5 +1,6 @@
 // Reading orders from the PostgreSQL projection (what the activities write) and turning them into
 // JSON:API resources. The API never writes orders: the workflow does, through its activities.
+import type { PoolClient, QueryResultRow } from 'pg';
 import type { Order } from '../entities/order';
 import type { OrderState } from '../workflows/order-definitions';
 import type { ApiDeps } from './deps';
@@ -58,15 +59,20 @@ interface OrderRow {
   lines: OrderSnapshot['lines'];
 }
 
-type QueryablePool = { query<R>(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: R[] }> };
-
-/** Rows of one statement: straight to the pg pool (no query runner; named statements are parsed
- * once per connection), or through TypeORM when it is not initialized (its "not connected" error
- * maps to 503). */
-async function queryRows<R>(dataSource: ApiDeps['dataSource'], text: string, values: unknown[], name?: string): Promise<R[]> {
-  const pool = dataSource.isInitialized ? ((dataSource.driver as unknown as { master?: QueryablePool }).master ?? null) : null;
-  if (!pool) return dataSource.query(text, values);
-  return (await pool.query<R>(name ? { name, text, values } : { text, values })).rows;
+/**
+ * Rows of one statement on a connection of TypeORM's pool, through its public QueryRunner: the
+ * pg client it hands out runs `name`d statements, which PostgreSQL parses once per connection.
+ * `dataSource.query` would parse every time and costs about twice as much per read. An
+ * uninitialized data source fails with "Driver not Connected", which maps to 503.
+ */
+async function queryRows<R extends QueryResultRow>(dataSource: ApiDeps['dataSource'], text: string, values: unknown[], name?: string): Promise<R[]> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as PoolClient;
+    return (await client.query<R>(name ? { name, text, values } : { text, values })).rows;
+  } finally {
+    await runner.release();
+  }
 }
 
 const cents = (value: string | null): number | null => (value === null ? null : Number(value));

@@ -5,9 +5,8 @@
 // rest applies it to a snapshot or to SQL.
 import type { Context } from 'hono';
 import type { SelectQueryBuilder } from 'typeorm';
-import type { Principal } from './auth';
 import type { OrderCache } from './cache';
-import type { ApiDeps, AppEnv } from './deps';
+import type { ApiDeps, AppEnv, Principal } from './deps';
 import { errors } from './errors';
 import { loadOrder, type OrderSnapshot } from './order-projection';
 

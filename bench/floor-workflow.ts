@@ -4,12 +4,16 @@
 // another. The activities do nothing, so what is left is Temporal's own cost per order: workflow
 // tasks, activity tasks, history. Bundled on its own, for the benchmark's floor worker only.
 import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { FloorActivities } from './floor';
 
 export const FLOOR_WORKFLOW_TYPE = 'floorWorkflow';
 
 /** Same name as the saga's placeOrderUpdate; answers with the step that recorded the order. */
 export const floorPlacedUpdate = defineUpdate<{ recordedBy: number }>('placeOrder');
+
+export interface FloorActivities {
+  /** Does nothing but tell the benchmark which step of which order ran. */
+  floorStep(input: { orderId: string; step: number }): Promise<void>;
+}
 
 export interface FloorWorkflowInput {
   orderId: string;

@@ -4,13 +4,8 @@ import path from 'node:path';
 import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import { OrderSearchAttributes } from '../workflows/order-definitions';
-import { FLOOR_WORKFLOW_TYPE, floorPlacedUpdate, type FloorWorkflowInput } from './floor-workflow';
+import { type FloorActivities, FLOOR_WORKFLOW_TYPE, floorPlacedUpdate, type FloorWorkflowInput } from './floor-workflow';
 import { pollerOptions, type SagaWorkerSettings } from './support';
-
-export interface FloorActivities {
-  /** Does nothing but tell the benchmark which step of which order ran. */
-  floorStep(input: { orderId: string; step: number }): Promise<void>;
-}
 
 export function createFloorActivities(onStep: (orderId: string, step: number) => void): FloorActivities {
   return {

@@ -3,6 +3,8 @@
 
 export const ORDERS_TASK_QUEUE = 'orders';
 export const MIGRATION_TASK_QUEUE = 'migration';
+/** The Temporal Schedule that runs the legacy migration. */
+export const MIGRATION_SCHEDULE_ID = 'legacy-migration';
 
 const ORDER_WORKFLOW_PREFIX = 'order-';
 

@@ -2,6 +2,7 @@
 // Defaults work on one machine (they match `./dev up`); a bad value stops the process with one
 // line naming the variable.
 import { z } from 'zod';
+import { MIGRATION_SCHEDULE_ID } from '../domain/ids';
 import { DEFAULT_LEGACY_STOREFRONT, STOREFRONT_PATTERN } from '../domain/storefronts';
 import { parseEncryptionKeys } from './payload-codec';
 
@@ -78,7 +79,7 @@ export const apiSchema = baseSchema.extend({
   /** Task queue the API starts order workflows on; tests give each file its own. */
   ORDERS_TASK_QUEUE: z.string().min(1).default('orders'),
   /** The migration Schedule POST /v1/migration-runs triggers; tests give each file its own. */
-  MIGRATION_SCHEDULE_ID: z.string().min(1).default('legacy-migration'),
+  MIGRATION_SCHEDULE_ID: z.string().min(1).default(MIGRATION_SCHEDULE_ID),
   /** How long an idempotency record (the stored response) is kept per client and key. */
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(24 * 60 * 60),
   /** Lifetime of the in-process layer in front of the Redis read cache; 0 turns it off. */

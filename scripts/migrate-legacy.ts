@@ -7,10 +7,11 @@
 import 'reflect-metadata';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
+import { triggerMigrationRun } from '../api/migration-trigger';
+import { MIGRATION_SCHEDULE_ID } from '../domain/ids';
 import { quoteSchemaName } from '../legacy/schema-name';
 import { baseSchema, loadConfig } from '../runtime/config';
 import { createDataConverter } from '../runtime/data-converter';
-import { MIGRATION_SCHEDULE_ID, triggerMigrationRun } from '../workers/migration-schedule';
 
 export type Query = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 

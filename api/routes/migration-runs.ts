@@ -3,11 +3,11 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { type DiscrepancyKind, MigrationDiscrepancy } from '../../entities/migration-discrepancy';
 import { MigrationRun } from '../../entities/migration-run';
-import { triggerMigrationRun, type TriggerMigrationResult } from '../../workers/migration-schedule';
 import { secured } from '../auth';
 import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, errors } from '../errors';
 import { errorResponses, JSON_API_HEADERS, jsonApiResponse, keysetPage, pageDocument } from '../json-api';
+import { triggerMigrationRun, type TriggerMigrationResult } from '../migration-trigger';
 import { IdParam } from '../schemas/common';
 import {
   DiscrepancyList,

@@ -3,7 +3,8 @@
 // does): a trigger starts a run, a second trigger while it runs is refused.
 import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { ensureMigrationSchedule, triggerMigrationRun } from '../../workers/migration-worker';
+import { triggerMigrationRun } from '../../api/migration-trigger';
+import { ensureMigrationSchedule } from '../../workers/migration-worker';
 import { eventually } from '../support/temporal';
 import { MigrationTestBed } from './migration-bed';
 
