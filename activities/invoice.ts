@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { OrderLine } from '../domain/order';
 import { type Totals, priceOrder } from '../domain/pricing';
 import type { OrderActivities } from './contract';
+import { takeDocumentNumber } from './document-numbers';
 import { heartbeat, throwIfCancelled } from './heartbeat';
 import { type ActivityContext, recordId, withLockedOrder } from './order-events';
 
@@ -56,13 +57,15 @@ export function invoiceActivities(ctx: ActivityContext): Pick<OrderActivities, '
           amount: lineAmounts[i],
         }));
         const invoiceId = recordId(`invoice:${orderId}:${revision}`);
-        await tx.manager.query(
-          `INSERT INTO invoices (id, order_id, revision, status, customer_tier, ship_country, lines, subtotal, discount, shipping, tax, total)
-           VALUES ($1, $2, $3, 'ISSUED', $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [invoiceId, orderId, revision, tier, country, JSON.stringify(invoiceLines), totals.subtotal, totals.discount, totals.shipping, totals.tax, totals.total],
-        );
         await tx.replaceLines(invoiceLines);
-        await tx.append('invoice.created', `invoice.created:${revision}`, { invoiceId, revision, totals }, { ...totals, invoiceRevision: revision });
+        // The number last: its counter row is locked from here to commit (activities/document-numbers.ts).
+        const number = await takeDocumentNumber(tx.manager, 'INV');
+        await tx.manager.query(
+          `INSERT INTO invoices (id, order_id, revision, number, status, customer_tier, ship_country, lines, subtotal, discount, shipping, tax, total)
+           VALUES ($1, $2, $3, $4, 'ISSUED', $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [invoiceId, orderId, revision, number, tier, country, JSON.stringify(invoiceLines), totals.subtotal, totals.discount, totals.shipping, totals.tax, totals.total],
+        );
+        await tx.append('invoice.created', `invoice.created:${revision}`, { invoiceId, revision, number, totals }, { ...totals, invoiceRevision: revision });
         return { invoiceId, totals };
       });
     },

@@ -21,6 +21,7 @@ import type { Tier } from '../domain/pricing';
 import type { AdoptedOrder, OrderActivities } from './contract';
 import { heartbeat } from './heartbeat';
 import { type ActivityContext, recordId, withLockedOrder } from './order-events';
+import { recordPaymentMovement } from './payment-ledger';
 
 /** payments.provider of an authorization taken over from the legacy system. */
 export const LEGACY_PAYMENT_PROVIDER = 'legacy';
@@ -80,6 +81,15 @@ export function legacyAdoptionActivities(ctx: ActivityContext): Pick<OrderActivi
                ON CONFLICT (order_id) DO NOTHING`,
               [recordId(`payment:legacy:${orderId}`), orderId, LEGACY_PAYMENT_PROVIDER, totals.total, CURRENCY, authorizationId, `legacy:${orderId}:authorize`],
             );
+            await recordPaymentMovement(tx.manager, {
+              orderId,
+              kind: 'authorization',
+              amount: totals.total,
+              provider: LEGACY_PAYMENT_PROVIDER,
+              authorizationId: legacyAuthorizationId(legacyOrderNo),
+              providerReference: legacyAuthorizationId(legacyOrderNo),
+              idempotencyKey: `legacy:${orderId}:authorize`,
+            });
           }
           await tx.append('order.adopted', 'order.adopted', {
             legacyOrderNo,

@@ -11,6 +11,7 @@ import { PaymentDeclinedError, ProviderRefusedError } from './adapters/types';
 import type { OrderActivities } from './contract';
 import { throwIfCancelled, whileHeartbeating } from './heartbeat';
 import { LEGACY_PAYMENT_PROVIDER } from './legacy-adoption';
+import { heldByAuthorization, recordPaymentMovement } from './payment-ledger';
 import { type ActivityContext, orderNotFound, recordId, withLockedOrder } from './order-events';
 
 interface PaymentRow {
@@ -77,6 +78,15 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
           );
           return { authorizationId: recorded.authorization_id };
         }
+        await recordPaymentMovement(tx.manager, {
+          orderId,
+          kind: 'authorization',
+          amount,
+          provider: payment.provider,
+          authorizationId,
+          providerReference: authorizationId,
+          idempotencyKey,
+        });
         // PENDING -> PROCESSING is this step's move; any other status is the workflow's to set.
         const processing = tx.order.status === 'PENDING' ? { status: 'PROCESSING' as const, statusReason: null } : {};
         await tx.append('payment.authorized', 'payment.authorized', { authorizationId, amount, provider: payment.provider }, processing);
@@ -121,6 +131,15 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
           if (recorded.capture_id) return { captureId: recorded.capture_id }; // recorded by a concurrent attempt
           throw ApplicationFailure.nonRetryable(`order ${orderId}: the payment is ${recorded.status}, not capturable`, 'PaymentRefused');
         }
+        await recordPaymentMovement(tx.manager, {
+          orderId,
+          kind: 'capture',
+          amount,
+          provider: known.provider ?? payment.provider,
+          authorizationId,
+          providerReference: captureId,
+          idempotencyKey,
+        });
         await tx.append('payment.captured', 'payment.captured', { captureId, amount, ...(legacy ? { legacy: true } : {}) });
         return { captureId };
       });
@@ -144,7 +163,18 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
            SELECT id FROM voided`,
           [orderId, idempotencyKey],
         );
-        if (voided.length > 0) await tx.append('payment.voided', 'payment.voided', { authorizationId, ...(legacy ? { legacy: true } : {}) });
+        if (voided.length === 0) return;
+        const released = await heldByAuthorization(tx.manager, orderId, authorizationId);
+        await recordPaymentMovement(tx.manager, {
+          orderId,
+          kind: 'void',
+          amount: released,
+          provider: known.provider ?? payment.provider,
+          authorizationId,
+          providerReference: null,
+          idempotencyKey,
+        });
+        await tx.append('payment.voided', 'payment.voided', { authorizationId, ...(legacy ? { legacy: true } : {}) });
       });
     },
   };
@@ -193,6 +223,9 @@ async function voidUnrecordedAuthorizations(ctx: ActivityContext, orderId: strin
          ON CONFLICT DO NOTHING`,
         [recordId(`payment:${authorizeKey}`), orderId, ctx.payment.provider, found.amount, CURRENCY, found.authorizationId, authorizeKey, key],
       );
+      const movement = { orderId, amount: found.amount, provider: ctx.payment.provider, authorizationId: found.authorizationId };
+      await recordPaymentMovement(tx.manager, { ...movement, kind: 'authorization', providerReference: found.authorizationId, idempotencyKey: authorizeKey });
+      await recordPaymentMovement(tx.manager, { ...movement, kind: 'void', providerReference: null, idempotencyKey: key });
       await tx.append('payment.voided', dedupeKey, { authorizationId: found.authorizationId, amount: found.amount, unrecordedAuthorization: true });
     });
   }

@@ -24,6 +24,7 @@ import { migrationRunRoutes } from './routes/migration-runs';
 import { oauthRoutes } from './routes/oauth';
 import { orderStreamRoutes } from './routes/order-stream';
 import { orderRoutes } from './routes/orders';
+import { paymentRoutes } from './routes/payments';
 import { productRoutes } from './routes/products';
 import { OrderWorkflows } from './temporal-calls';
 
@@ -119,6 +120,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', orderRoutes({ deps, workflows, cache }));
   app.route('/v1', orderStreamRoutes({ deps, hub, cache }));
   app.route('/v1', billingRoutes({ deps, workflows, cache }));
+  app.route('/v1', paymentRoutes({ deps, cache }));
   app.route('/v1', migrationRunRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,6 +1,7 @@
 // Reading orders from the PostgreSQL projection (what the activities write) and turning them into
 // JSON:API resources. The API never writes orders: the workflow does, through its activities.
 import type { PoolClient, QueryResultRow } from 'pg';
+import { NO_PAYMENT, type PaymentTotals, paymentSummary } from '../domain/payment-ledger';
 import type { Order } from '../entities/order';
 import type { OrderState } from '../workflows/order-definitions';
 import type { ApiDeps } from './deps';
@@ -21,6 +22,8 @@ export interface OrderSnapshot {
   trackingNumber: string | null;
   legacyOrderNo: number | null;
   eventSeq: number;
+  /** Sums of the payment ledger; absent in snapshots cached before the ledger existed. */
+  payment?: PaymentTotals;
   createdAt: string;
   updatedAt: string;
 }
@@ -34,7 +37,13 @@ const ORDER_COLUMNS = `
        o.tracking_number, o.legacy_order_no, o.event_seq, o.created_at, o.updated_at,
        COALESCE((SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'unitPrice', l.unit_price,
                                                    'unitPriceDecimal', l.unit_price_decimal::text, 'amount', l.amount) ORDER BY l.line_no)
-                   FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS lines`;
+                   FROM order_lines l WHERE l.order_id = o.id), '[]'::json) AS lines,
+       (SELECT json_build_object(
+                 'authorized', COALESCE(sum(m.amount) FILTER (WHERE m.kind IN ('authorization', 'increment')), 0)
+                               - COALESCE(sum(m.amount) FILTER (WHERE m.kind = 'void'), 0),
+                 'captured', COALESCE(sum(m.amount) FILTER (WHERE m.kind = 'capture'), 0),
+                 'refunded', COALESCE(sum(m.amount) FILTER (WHERE m.kind = 'refund'), 0))
+          FROM payment_movements m WHERE m.order_id = o.id AND m.status = 'succeeded') AS payment`;
 
 const LOAD_ORDER_SQL = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`;
 
@@ -57,6 +66,7 @@ interface OrderRow {
   created_at: Date;
   updated_at: Date;
   lines: OrderSnapshot['lines'];
+  payment: { authorized: number | string; captured: number | string; refunded: number | string };
 }
 
 /**
@@ -99,6 +109,7 @@ function snapshotOfRow(row: OrderRow): OrderSnapshot {
     trackingNumber: row.tracking_number,
     legacyOrderNo: row.legacy_order_no,
     eventSeq: row.event_seq,
+    payment: { authorized: Number(row.payment.authorized), captured: Number(row.payment.captured), refunded: Number(row.payment.refunded) },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -120,6 +131,7 @@ export function snapshotFromState(state: OrderState, projection: OrderSnapshot |
     trackingNumber: state.trackingNumber,
     legacyOrderNo: projection?.legacyOrderNo ?? null,
     eventSeq: projection?.eventSeq ?? 0,
+    payment: projection?.payment ?? NO_PAYMENT,
     createdAt: projection?.createdAt ?? now,
     updatedAt: projection?.updatedAt ?? now,
   };
@@ -143,6 +155,8 @@ export function orderResource(order: OrderSnapshot) {
       totals: order.totals,
       trackingNumber: order.trackingNumber,
       legacyOrderNo: order.legacyOrderNo,
+      version: order.eventSeq,
+      payment: paymentSummary(order.totals?.total ?? null, order.payment ?? NO_PAYMENT),
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
     },
@@ -153,6 +167,7 @@ export function orderResource(order: OrderSnapshot) {
       },
       invoice: { data: null, links: { related: `/v1/orders/${order.id}/invoice` } },
       events: { data: null, links: { related: `/v1/orders/${order.id}/events` } },
+      payments: { data: null, links: { related: `/v1/orders/${order.id}/payments` } },
     },
     links: { self: `/v1/orders/${order.id}` },
   };

@@ -7,3 +7,5 @@ export * from './ids';
 export * from './events';
 export * from './failures';
 export * from './storefronts';
+export * from './payment-ledger';
+export * from './document-numbers';

@@ -7,6 +7,8 @@ import { migrations } from './migrations';
 import { Order, OrderLineRow } from './order';
 import { OrderEvent } from './order-event';
 import { Payment } from './payment';
+import { PaymentMovement } from './payment-movement';
+import { DocumentNumber } from './document-number';
 import { Product, StockMovement } from './product';
 import { Shipment } from './shipment';
 import { SimSwitch } from './sim-switch';
@@ -25,6 +27,8 @@ export const entities = [
   InventoryReservation,
   Invoice,
   Payment,
+  PaymentMovement,
+  DocumentNumber,
   Shipment,
   SimSwitch,
   MigrationRun,

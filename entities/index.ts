@@ -6,6 +6,8 @@ export * from './order';
 export * from './order-event';
 export * from './invoice';
 export * from './payment';
+export * from './payment-movement';
+export * from './document-number';
 export * from './shipment';
 export * from './sim-switch';
 export { migrations } from './migrations';

@@ -21,6 +21,10 @@ export class Invoice {
   @Column({ name: 'revision', type: 'integer' })
   revision: number;
 
+  /** `INV-<year>-<6 digits>`, gapless per year, given when the revision is issued. */
+  @Column({ name: 'number', type: 'varchar', length: 20, nullable: true, unique: true })
+  number: string | null;
+
   @Column({ name: 'status', type: 'varchar', length: 10 })
   status: InvoiceStatus;
 

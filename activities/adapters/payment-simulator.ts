@@ -1,13 +1,25 @@
 // A payment provider that behaves like a real one, for development, tests and benchmarks.
 // Tokens: tok_ok (authorized), tok_decline (declined), tok_flaky_<n> (the first n attempts of
-// each idempotency key fail transiently, then it authorizes), tok_down (always unavailable);
-// any other token is declined as invalid. Every answer is stored under its idempotency key in
-// sim_payment_operations and replayed, so a restarted worker gets the first result again.
+// each idempotency key fail transiently, then it authorizes), tok_down (always unavailable),
+// tok_no_increment (authorizes, refuses incremental authorizations as many card networks do),
+// tok_limit_<cents> (declines an authorization, or an increment, that would hold more than
+// <cents>); any other token is declined as invalid. Every answer is stored under its idempotency
+// key in sim_payment_operations and replayed, so a restarted worker gets the first result again.
+// Captures may be partial (the rest is released); refunds never exceed what was captured.
 import { randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Cents } from '../../domain/money';
 import { isSimulatorFailing, simulatedLatency } from './sim-switches';
-import { type FoundAuthorization, type PaymentAdapter, PaymentDeclinedError, ProviderRefusedError, ProviderUnavailableError } from './types';
+import {
+  type FoundAuthorization,
+  type FoundCapture,
+  type FoundIncrement,
+  type FoundRefund,
+  type PaymentAdapter,
+  PaymentDeclinedError,
+  ProviderRefusedError,
+  ProviderUnavailableError,
+} from './types';
 
 export interface PaymentSimulatorOptions {
   dataSource: DataSource;
@@ -15,7 +27,7 @@ export interface PaymentSimulatorOptions {
   latencyMs?: number;
 }
 
-type Operation = 'authorize' | 'capture' | 'void';
+type Operation = 'authorize' | 'increment' | 'capture' | 'void' | 'refund';
 type AuthorizationState = 'authorized' | 'captured' | 'voided';
 
 interface OperationRow {
@@ -28,15 +40,25 @@ interface OperationRow {
 
 /** What one attempt decided; a transient failure is counted but never remembered as the answer. */
 type Decision =
-  | { outcome: 'succeeded'; response: Record<string, string>; authorizationId?: string; state?: AuthorizationState }
+  | { outcome: 'succeeded'; response: Record<string, string>; authorizationId?: string; state?: AuthorizationState; authorizedAmount?: Cents }
   | { outcome: 'declined' | 'refused'; response: { code: string; message: string } }
   | { outcome: 'transient'; message: string };
 
 const FLAKY_TOKEN = /^tok_flaky_(\d+)$/;
+const LIMIT_TOKEN = /^tok_limit_(\d{1,12})$/;
+const KNOWN_TOKENS = new Set(['tok_ok', 'tok_no_increment']);
+
+/** The most a token's card may hold, or null for no limit. */
+function limitOf(token: string): Cents | null {
+  const limit = LIMIT_TOKEN.exec(token);
+  return limit ? Number(limit[1]) : null;
+}
 
 function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
+
+const isWholeCents = (amount: Cents, min: number) => Number.isSafeInteger(amount) && amount >= min;
 
 export class PaymentSimulator implements PaymentAdapter {
   readonly provider = 'simulator';
@@ -54,31 +76,57 @@ export class PaymentSimulator implements PaymentAdapter {
     if (request.token === 'tok_down') throw new ProviderUnavailableError('payment provider unavailable (tok_down)');
     const { idempotencyKey, ...params } = request;
     const response = await this.once(idempotencyKey, 'authorize', params, async (_tx, attempt) => {
-      if (!Number.isSafeInteger(request.amount) || request.amount < 0) {
-        return refused('invalid_amount', `amount must be whole cents >= 0, got ${request.amount}`);
-      }
+      if (!isWholeCents(request.amount, 0)) return refused('invalid_amount', `amount must be whole cents >= 0, got ${request.amount}`);
       const flaky = FLAKY_TOKEN.exec(request.token);
       if (flaky && attempt.transient_failures < Number(flaky[1])) {
         return { outcome: 'transient', message: `payment provider timed out (${request.token})` };
       }
       if (request.token === 'tok_decline') return declined('card_declined', 'the card was declined');
-      if (request.token !== 'tok_ok' && !flaky) return declined('invalid_token', `unknown payment token ${request.token}`);
+      const limit = limitOf(request.token);
+      if (!KNOWN_TOKENS.has(request.token) && !flaky && limit === null) return declined('invalid_token', `unknown payment token ${request.token}`);
+      if (limit !== null && request.amount > limit) return declined('insufficient_funds', `the card holds at most ${limit}`);
       const authorizationId = newId('auth');
-      return { outcome: 'succeeded', response: { authorizationId }, authorizationId, state: 'authorized' };
+      return { outcome: 'succeeded', response: { authorizationId }, authorizationId, state: 'authorized', authorizedAmount: request.amount };
     });
     return { authorizationId: response.authorizationId };
+  }
+
+  async incrementAuthorization(request: { idempotencyKey: string; authorizationId: string; amount: Cents }) {
+    await this.reachProvider();
+    const { idempotencyKey, ...params } = request;
+    const response = await this.once(idempotencyKey, 'increment', params, async (tx) => {
+      if (!isWholeCents(request.amount, 1)) return refused('invalid_amount', `an increment must be whole cents >= 1, got ${request.amount}`);
+      const auth = await lockAuthorization(tx, request.authorizationId);
+      if (!auth) return refused('no_such_authorization', `no authorization ${request.authorizationId}`);
+      if (auth.state !== 'authorized') return refused('authorization_not_open', `the authorization is ${auth.state} and cannot be incremented`);
+      if (auth.token === 'tok_no_increment') return refused('increment_not_supported', 'this card does not support incremental authorization');
+      const authorizedAmount = auth.authorized + request.amount;
+      const limit = limitOf(auth.token);
+      if (limit !== null && authorizedAmount > limit) return declined('insufficient_funds', `the card holds at most ${limit}`);
+      await tx.query(
+        `UPDATE sim_payment_operations SET authorized_amount = $2, updated_at = now() WHERE authorization_id = $1 AND operation = 'authorize'`,
+        [request.authorizationId, authorizedAmount],
+      );
+      return { outcome: 'succeeded', response: { authorizationId: request.authorizationId, authorizedAmount: String(authorizedAmount) } };
+    });
+    return { authorizationId: response.authorizationId, authorizedAmount: Number(response.authorizedAmount) };
   }
 
   async capture(request: { idempotencyKey: string; authorizationId: string; amount: Cents }) {
     await this.reachProvider();
     const { idempotencyKey, ...params } = request;
     const response = await this.once(idempotencyKey, 'capture', params, async (tx) => {
+      if (!isWholeCents(request.amount, 0)) return refused('invalid_amount', `amount must be whole cents >= 0, got ${request.amount}`);
       const auth = await lockAuthorization(tx, request.authorizationId);
       if (!auth) return refused('no_such_authorization', `no authorization ${request.authorizationId}`);
       if (auth.state === 'voided') return refused('authorization_voided', 'the authorization was voided and cannot be captured');
       if (auth.state === 'captured') return refused('already_captured', 'the authorization was already captured');
-      if (request.amount > auth.amount) return refused('amount_too_large', `cannot capture ${request.amount}, authorized ${auth.amount}`);
-      await setAuthorizationState(tx, request.authorizationId, 'captured');
+      if (request.amount > auth.authorized) return refused('amount_too_large', `cannot capture ${request.amount}, authorized ${auth.authorized}`);
+      await tx.query(
+        `UPDATE sim_payment_operations SET authorization_state = 'captured', captured_amount = $2, updated_at = now()
+          WHERE authorization_id = $1 AND operation = 'authorize'`,
+        [request.authorizationId, request.amount],
+      );
       return { outcome: 'succeeded', response: { captureId: newId('cap') } };
     });
     return { captureId: response.captureId };
@@ -92,21 +140,65 @@ export class PaymentSimulator implements PaymentAdapter {
       if (!auth) return refused('no_such_authorization', `no authorization ${request.authorizationId}`);
       if (auth.state === 'captured') return refused('already_captured', 'a captured authorization cannot be voided');
       if (auth.state === 'voided') return refused('already_voided', 'the authorization was already voided');
-      await setAuthorizationState(tx, request.authorizationId, 'voided');
+      await tx.query(
+        `UPDATE sim_payment_operations SET authorization_state = 'voided', updated_at = now() WHERE authorization_id = $1 AND operation = 'authorize'`,
+        [request.authorizationId],
+      );
       return { outcome: 'succeeded', response: { voidId: newId('void') } };
     });
     return { voided: true as const };
   }
 
-  async findAuthorization(request: { idempotencyKey: string }): Promise<FoundAuthorization | null> {
+  async refund(request: { idempotencyKey: string; authorizationId: string; amount: Cents }) {
     await this.reachProvider();
-    const rows: { authorization_id: string; state: AuthorizationState; amount: string }[] = await this.options.dataSource.query(
-      `SELECT authorization_id, authorization_state AS state, request->>'amount' AS amount
-         FROM sim_payment_operations WHERE idempotency_key = $1 AND operation = 'authorize' AND outcome = 'succeeded'`,
-      [request.idempotencyKey],
-    );
-    const [row] = rows;
-    return row ? { authorizationId: row.authorization_id, amount: Number(row.amount), state: row.state } : null;
+    const { idempotencyKey, ...params } = request;
+    const response = await this.once(idempotencyKey, 'refund', params, async (tx) => {
+      if (!isWholeCents(request.amount, 1)) return refused('invalid_amount', `a refund must be whole cents >= 1, got ${request.amount}`);
+      const auth = await lockAuthorization(tx, request.authorizationId);
+      if (!auth) return refused('no_such_authorization', `no authorization ${request.authorizationId}`);
+      if (auth.state !== 'captured') return refused('not_captured', `the authorization is ${auth.state}: nothing was captured to refund`);
+      const refundable = auth.captured - auth.refunded;
+      if (request.amount > refundable) return refused('amount_too_large', `cannot refund ${request.amount}, ${refundable} left to refund`);
+      await tx.query(
+        `UPDATE sim_payment_operations SET refunded_amount = refunded_amount + $2, updated_at = now() WHERE authorization_id = $1 AND operation = 'authorize'`,
+        [request.authorizationId, request.amount],
+      );
+      return { outcome: 'succeeded', response: { refundId: newId('re') } };
+    });
+    return { refundId: response.refundId };
+  }
+
+  async findAuthorization(request: { idempotencyKey: string }): Promise<FoundAuthorization | null> {
+    const row = await this.succeeded(request.idempotencyKey, 'authorize');
+    if (!row) return null;
+    return { authorizationId: row.authorization_id!, amount: Number(row.authorized_amount ?? row.request.amount), state: row.authorization_state! };
+  }
+
+  async findIncrement(request: { idempotencyKey: string }): Promise<FoundIncrement | null> {
+    const row = await this.succeeded(request.idempotencyKey, 'increment');
+    return row ? { authorizationId: String(row.request.authorizationId), amount: Number(row.request.amount) } : null;
+  }
+
+  async findCapture(request: { idempotencyKey: string }): Promise<FoundCapture | null> {
+    const row = await this.succeeded(request.idempotencyKey, 'capture');
+    return row ? { authorizationId: String(row.request.authorizationId), captureId: row.response!.captureId, amount: Number(row.request.amount) } : null;
+  }
+
+  async findRefund(request: { idempotencyKey: string }): Promise<FoundRefund | null> {
+    const row = await this.succeeded(request.idempotencyKey, 'refund');
+    return row ? { authorizationId: String(row.request.authorizationId), refundId: row.response!.refundId, amount: Number(row.request.amount) } : null;
+  }
+
+  /** The succeeded operation of this key and kind, as the provider remembers it. */
+  private async succeeded(idempotencyKey: string, operation: Operation) {
+    await this.reachProvider();
+    const rows: (OperationRow & { authorization_id: string | null; authorization_state: AuthorizationState | null; authorized_amount: string | null })[] =
+      await this.options.dataSource.query(
+        `SELECT operation, request, outcome, response, transient_failures, authorization_id, authorization_state, authorized_amount
+           FROM sim_payment_operations WHERE idempotency_key = $1 AND operation = $2 AND outcome = 'succeeded'`,
+        [idempotencyKey, operation],
+      );
+    return rows[0] ?? null;
   }
 
   private async reachProvider(): Promise<void> {
@@ -151,9 +243,9 @@ export class PaymentSimulator implements PaymentAdapter {
         const auth = decision.outcome === 'succeeded' ? decision : undefined;
         await tx.query(
           `UPDATE sim_payment_operations
-              SET outcome = $2, response = $3, authorization_id = $4, authorization_state = $5, updated_at = now()
+              SET outcome = $2, response = $3, authorization_id = $4, authorization_state = $5, authorized_amount = $6, updated_at = now()
             WHERE idempotency_key = $1`,
-          [idempotencyKey, decision.outcome, decision.response, auth?.authorizationId ?? null, auth?.state ?? null],
+          [idempotencyKey, decision.outcome, decision.response, auth?.authorizationId ?? null, auth?.state ?? null, auth?.authorizedAmount ?? null],
         );
       }
       return decision;
@@ -179,19 +271,14 @@ function refused(code: string, message: string): Decision {
   return { outcome: 'refused', response: { code, message } };
 }
 
+/** The authorization, locked until commit, with what it holds, took and gave back. */
 async function lockAuthorization(tx: EntityManager, authorizationId: string) {
-  const rows: { state: AuthorizationState; amount: number }[] = await tx.query(
-    `SELECT authorization_state AS state, (request->>'amount')::bigint AS amount
+  const rows: { state: AuthorizationState; token: string; authorized: string; captured: string | null; refunded: string }[] = await tx.query(
+    `SELECT authorization_state AS state, request->>'token' AS token, COALESCE(authorized_amount, (request->>'amount')::bigint) AS authorized,
+            captured_amount AS captured, refunded_amount AS refunded
        FROM sim_payment_operations WHERE authorization_id = $1 AND operation = 'authorize' FOR UPDATE`,
     [authorizationId],
   );
-  return rows[0] ? { state: rows[0].state, amount: Number(rows[0].amount) } : null;
-}
-
-async function setAuthorizationState(tx: EntityManager, authorizationId: string, state: AuthorizationState): Promise<void> {
-  await tx.query(
-    `UPDATE sim_payment_operations SET authorization_state = $2, updated_at = now()
-      WHERE authorization_id = $1 AND operation = 'authorize'`,
-    [authorizationId, state],
-  );
+  const [row] = rows;
+  return row ? { state: row.state, token: row.token, authorized: Number(row.authorized), captured: Number(row.captured ?? 0), refunded: Number(row.refunded) } : null;
 }

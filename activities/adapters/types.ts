@@ -13,8 +13,23 @@ export interface PaymentAdapter {
     currency: string;
     orderId: string;
   }): Promise<{ authorizationId: string }>;
-  /** Takes (up to) the authorized amount. Throws ProviderRefusedError when the authorization was voided. */
+  /**
+   * Raises an uncaptured authorization by `amount` (the difference, not the new total), as card
+   * networks allow for some cards. Throws ProviderRefusedError `increment_not_supported` when the
+   * card or provider does not offer it (authorize the difference separately then), and
+   * PaymentDeclinedError when the issuer declines the increment (the authorization stays as it was).
+   */
+  incrementAuthorization(request: { idempotencyKey: string; authorizationId: string; amount: Cents }): Promise<{ authorizationId: string; authorizedAmount: Cents }>;
+  /**
+   * Takes `amount`, at most what the authorization holds (increments included); a partial capture
+   * releases the rest, as real providers do. Throws ProviderRefusedError when the authorization was voided.
+   */
   capture(request: { idempotencyKey: string; authorizationId: string; amount: Cents }): Promise<{ captureId: string }>;
+  /**
+   * Pays `amount` back from a captured authorization. Throws ProviderRefusedError `amount_too_large`
+   * above captured − refunded so far, `not_captured` before a capture.
+   */
+  refund(request: { idempotencyKey: string; authorizationId: string; amount: Cents }): Promise<{ refundId: string }>;
   /** Releases an uncaptured authorization. Throws ProviderRefusedError when it was captured. */
   void(request: { idempotencyKey: string; authorizationId: string }): Promise<{ voided: true }>;
   /**
@@ -26,10 +41,35 @@ export interface PaymentAdapter {
    * their metadata, listed with `created[gte]`).
    */
   findAuthorization(request: { idempotencyKey: string; orderId: string; notBefore: Date }): Promise<FoundAuthorization | null>;
+  /** The increment an `incrementAuthorization` call with this key made, or null (as findAuthorization). */
+  findIncrement(request: { idempotencyKey: string; orderId: string; notBefore: Date }): Promise<FoundIncrement | null>;
+  /** The capture a `capture` call with this key made, or null (as findAuthorization). */
+  findCapture(request: { idempotencyKey: string; orderId: string; notBefore: Date }): Promise<FoundCapture | null>;
+  /** The refund a `refund` call with this key made, or null (as findAuthorization). */
+  findRefund(request: { idempotencyKey: string; orderId: string; notBefore: Date }): Promise<FoundRefund | null>;
+}
+
+export interface FoundIncrement {
+  authorizationId: string;
+  /** The difference the increment added. */
+  amount: Cents;
+}
+
+export interface FoundCapture {
+  authorizationId: string;
+  captureId: string;
+  amount: Cents;
+}
+
+export interface FoundRefund {
+  authorizationId: string;
+  refundId: string;
+  amount: Cents;
 }
 
 export interface FoundAuthorization {
   authorizationId: string;
+  /** What it holds now, increments included. */
   amount: Cents;
   state: 'authorized' | 'captured' | 'voided';
 }

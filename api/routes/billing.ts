@@ -21,6 +21,7 @@ export function invoiceResource(i: Invoice) {
     attributes: {
       orderId: i.orderId,
       revision: i.revision,
+      number: i.number,
       status: i.status,
       currency: i.currency,
       lines: i.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, unitPriceDecimal: l.unitPriceDecimal, amount: l.amount })),

@@ -7,6 +7,7 @@ export const InvoiceAttributes = z
   .object({
     orderId: z.string(),
     revision: z.number().int(),
+    number: z.string().nullable().openapi({ description: 'INV-<year>-<6 digits>, gapless per year, given when the revision is issued', example: 'INV-2026-000001' }),
     status: z.enum(['ISSUED', 'PAID', 'VOID']),
     currency: z.string(),
     lines: z.array(PricedLine),

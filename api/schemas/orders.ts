@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { MAX_LINES, MAX_QUANTITY } from '../../domain/order';
 import { ORDER_STATUSES } from '../../domain/order-status';
 import { createRequest, listDocument, pageQuery, resourceSchema, singleDocument, updateRequest } from '../json-api';
+import { PaymentSummary } from './payments';
 import { PricedLine, ShippingAddress, ShippingAddressInput, Sku, Timestamp, TimestampInput, Totals, Uuid, text } from './common';
 
 export const OrderStatus = z.enum(ORDER_STATUSES).openapi('OrderStatus');
@@ -19,6 +20,8 @@ export const OrderAttributes = z
     totals: Totals.nullable(),
     trackingNumber: z.string().nullable(),
     legacyOrderNo: z.number().int().nullable(),
+    version: z.number().int().openapi({ description: "the sequence number of the order's last event; If-Match takes it (quoted) to refuse a stale change with 412" }),
+    payment: PaymentSummary,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

@@ -52,6 +52,10 @@ describe('createInvoice', () => {
 
     expect(refused).toMatchObject({ type: 'InvoiceRevisionConflict', nonRetryable: true });
     expect(await invoicesOf(orderId)).toMatchObject([{ revision: 1, status: 'VOID' }, { revision: 2, status: 'ISSUED', total: '20000' }]);
+    // Each issued revision is a document of its own with its own INV number.
+    const numbers: { number: string }[] = await kit.dataSource.query('SELECT number FROM invoices WHERE order_id = $1 ORDER BY revision', [orderId]);
+    expect(numbers.map((n) => n.number)).toEqual([expect.stringMatching(/^INV-\d{4}-\d{6}$/), expect.stringMatching(/^INV-\d{4}-\d{6}$/)]);
+    expect(numbers[0].number).not.toBe(numbers[1].number);
     expect(await orderRow(kit.dataSource, orderId)).toMatchObject({ invoice_revision: 2, total: String(second.totals.total) });
     const lines = await kit.dataSource.query('SELECT quantity FROM order_lines WHERE order_id = $1', [orderId]);
     expect(lines).toEqual([{ quantity: 20 }]);

@@ -158,6 +158,52 @@ describe('voidPayment', () => {
   });
 });
 
+const ledgerOf = async (orderId: string) =>
+  (await kit.dataSource.query('SELECT kind, amount::int AS amount, provider_reference, idempotency_key FROM payment_movements WHERE order_id = $1 ORDER BY created_at, kind', [orderId])) as {
+    kind: string;
+    amount: number;
+    provider_reference: string | null;
+    idempotency_key: string;
+  }[];
+
+describe('the payment ledger', () => {
+  it('books the authorization and the capture once each, under the keys the provider calls carried', async () => {
+    const { orderId, amount } = await invoicedOrder();
+    const { authorizationId } = await authorize(orderId, amount);
+    const { captureId } = await capture(orderId, amount - 100);
+    await authorize(orderId, amount);
+    await capture(orderId, amount - 100);
+
+    expect(await ledgerOf(orderId)).toEqual([
+      { kind: 'authorization', amount, provider_reference: authorizationId, idempotency_key: keyFor(orderId, 'authorize') },
+      { kind: 'capture', amount: amount - 100, provider_reference: captureId, idempotency_key: keyFor(orderId, 'capture') },
+    ]);
+  });
+
+  it('books a void of what the authorization held, once', async () => {
+    const { orderId, amount } = await invoicedOrder();
+    await authorize(orderId, amount);
+    await voidIt(orderId);
+    await voidIt(orderId);
+
+    expect((await ledgerOf(orderId)).map((m) => [m.kind, m.amount])).toEqual([
+      ['authorization', amount],
+      ['void', amount],
+    ]);
+  });
+
+  it('refuses a second movement under one idempotency key (unique in the database)', async () => {
+    const { orderId, amount } = await invoicedOrder();
+    await authorize(orderId, amount);
+    await expect(
+      kit.dataSource.query(
+        `INSERT INTO payment_movements (id, order_id, kind, amount, provider, authorization_id, idempotency_key) VALUES (gen_random_uuid(), $1, 'increment', 1, 'simulator', 'x', $2)`,
+        [orderId, keyFor(orderId, 'authorize')],
+      ),
+    ).rejects.toThrow(/payment_movements_idempotency_key/);
+  });
+});
+
 describe('voidPayment after an authorization that was never recorded', () => {
   /** authorizePayment as the saga runs it (the key names the invoice revision), dying after the provider answered. */
   const authorizeAndDie = async (orderId: string, amount: number, revision: number) => {
