@@ -30,7 +30,10 @@ interface Figures {
 function stackEnv(cluster: boolean): Record<string, string> {
   const out = execFileSync(DEV, cluster ? ['env', '--cluster'] : ['env'], { cwd: ROOT, encoding: 'utf8' });
   const env: Record<string, string> = {};
-  for (const [, name, value] of out.matchAll(/^export (\w+)=(.*)$/gm)) env[name] = value.replace(/^'(.*)'$/, '$1');
+  // Values come as bash's printf %q writes them: quoted ('…') or with backslash escapes (3000\,3001).
+  for (const [, name, value] of out.matchAll(/^export (\w+)=(.*)$/gm)) {
+    env[name] = /^'.*'$/.test(value) ? value.slice(1, -1) : value.replace(/\\(.)/g, '$1');
+  }
   return env;
 }
 
@@ -41,7 +44,9 @@ async function checkout(label: string, env: Record<string, string>, state: strin
     env: { ...env, STACK_STATE: state },
     timeoutMs: FIFTEEN_MINUTES,
   });
-  return JSON.parse(readFileSync(json, 'utf8')) as Figures;
+  const figures = JSON.parse(readFileSync(json, 'utf8')) as Figures;
+  log(`${label}: ${JSON.stringify(figures)}`); // kept in the log should a later stack fail
+  return figures;
 }
 
 /** Stops one process of the cluster by its pid file, and waits until it is gone. */
@@ -62,8 +67,16 @@ function byKind(costs: Costs): Costs {
 }
 
 async function main(): Promise<void> {
-  const results: [string, Figures][] = [];
   await runCommand(DEV, ['down'], { timeoutMs: FIFTEEN_MINUTES });
+  try {
+    printTable(await runStacks());
+  } finally {
+    await runCommand(DEV, ['down'], { timeoutMs: FIFTEEN_MINUTES });
+  }
+}
+
+async function runStacks(): Promise<[string, Figures][]> {
+  const results: [string, Figures][] = [];
 
   log('dev server: ./dev up…');
   await runCommand(DEV, ['up'], { env: UP_ENV, timeoutMs: FIFTEEN_MINUTES });
@@ -77,8 +90,10 @@ async function main(): Promise<void> {
   results.push(['cluster, 2 workers', await checkout('cluster with two workers and two APIs', clusterEnv, clusterState)]);
   await stopProcess(clusterState, 'worker-2');
   results.push(['cluster, 1 worker', await checkout('cluster with one worker (worker-2 stopped) and two APIs', clusterEnv, clusterState)]);
-  await runCommand(DEV, ['down'], { timeoutMs: FIFTEEN_MINUTES });
+  return results;
+}
 
+function printTable(results: [string, Figures][]): void {
   const rows: string[][] = [];
   const [, first] = results[0];
   first.latency.forEach((row, i) => {
