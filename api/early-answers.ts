@@ -15,7 +15,7 @@ export function closingEarlyAnswers(listener: RequestListener): RequestListener 
     const writeHead = res.writeHead;
     // writeHead is where every answer's status line goes out (hono's listener calls it).
     res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
-      if (!req.complete && !res.headersSent) {
+      if (hasBody(req) && !req.complete && !res.headersSent) {
         res.setHeader('Connection', 'close');
         res.once('finish', () => drain(req));
       }
@@ -23,6 +23,12 @@ export function closingEarlyAnswers(listener: RequestListener): RequestListener 
     } as ServerResponse['writeHead'];
     listener(req, res);
   };
+}
+
+// A request without a body may not be `complete` yet while it is answered (a cached read answers
+// from the headers): only a body still on its way calls for closing.
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 function drain(req: IncomingMessage): void {
