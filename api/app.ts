@@ -2,12 +2,12 @@
 // request arrives; `api/main.ts` builds the dependencies and listens.
 import { getRequestListener } from '@hono/node-server';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { Histogram } from 'prom-client';
 import { withRequestId } from '../runtime/logger';
 import { answeringCachedReads, cachedOrderReader } from './cached-order-read';
+import { closingEarlyAnswers } from './early-answers';
 import { authenticate, loadClients, SCOPES, TokenIssuer, TokenVerifier } from './auth';
 import { OrderCache } from './cache';
 import type { ApiDeps, AppEnv } from './deps';
@@ -19,6 +19,7 @@ import { chainStep, corsPolicy, negotiateContent, requestIdOf, securityHeaders }
 import { billingRoutes } from './routes/billing';
 import { codecRoutes } from './routes/codec';
 import { customerRoutes } from './routes/customers';
+import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { migrationRunRoutes } from './routes/migration-runs';
 import { oauthRoutes } from './routes/oauth';
@@ -84,10 +85,10 @@ export function createApp(deps: ApiDeps) {
     record(c.req.method, c.req.path, c.req.routePath || 'unmatched', c.res.status, requestId, started);
   }));
   // Security headers on every API response; the HTML-page headers of hono's secureHeaders() only
-  // go with the one page, /docs.
+  // go with the one page, /docs, and its assets.
   const pageHeaders = secureHeaders();
   app.use('*', chainStep('securityHeaders', (c, next) => {
-    if (c.req.path === '/docs') return pageHeaders(c, next);
+    if (c.req.path === '/docs' || c.req.path.startsWith('/docs/')) return pageHeaders(c, next);
     const headers = securityHeaders();
     for (const name in headers) c.header(name, headers[name]);
     return next();
@@ -134,7 +135,7 @@ export function createApp(deps: ApiDeps) {
     openapi: '3.1.0',
     info: { title: 'ordersaga API', version: '1.0.0', description: 'Orders as durable Temporal workflows. JSON:API documents; amounts in integer cents.' },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', docsRoutes());
 
   // A path that exists with other methods is 405 with Allow, not 404.
   const allowedMethods = methodsByPath(app);
@@ -153,8 +154,8 @@ export function createApp(deps: ApiDeps) {
     return errorResponse(c, new ApiError(500, 'internal_error', 'Internal error', 'The server failed to answer; the request id identifies it in the logs.'));
   });
   return Object.assign(app, {
-    /** The Node HTTP server's request listener: cached order reads, then hono. */
-    requestListener: () => answeringCachedReads(readCached, getRequestListener(app.fetch)),
+    /** The Node HTTP server's request listener: cached order reads, then hono; early answers close. */
+    requestListener: () => closingEarlyAnswers(answeringCachedReads(readCached, getRequestListener(app.fetch))),
   });
 }
 

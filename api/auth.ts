@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { sign, verify } from 'hono/jwt';
 import { z } from 'zod';
 import { DEV_STOREFRONT, STOREFRONT_PATTERN } from '../domain/storefronts';
-import type { ApiConfig } from '../runtime/config';
+import { type ApiConfig, DEV_CLIENT_ID } from '../runtime/config';
 import { withRequestContext } from '../runtime/logger';
 import type { AppEnv, Principal } from './deps';
 import { ApiError, errors } from './errors';
@@ -16,7 +16,6 @@ const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, key
 export const SCOPES = ['orders:read', 'orders:write', 'catalog:write', 'ops'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export const DEV_CLIENT_ID = 'dev-client';
 export const DEV_CLIENT_SECRET = 'dev-secret';
 
 const TOKEN_ISSUER = 'ordersaga';

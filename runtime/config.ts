@@ -38,6 +38,10 @@ const encryptionKeys = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** The development defaults production refuses (see productionRefusal). */
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
+export const DEV_CLIENT_ID = 'dev-client';
+
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, like 127.0.0.1:7233');
 
 /** Settings every process shares. */
@@ -64,7 +68,7 @@ export const apiSchema = baseSchema.extend({
   /** Deadline of every Temporal call made while answering a request. */
   TEMPORAL_CALL_TIMEOUT_MS: positiveInt.default(5000),
   /** Signs the API's access tokens (HS256). */
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('dev-only-secret-change-me-in-production-0123456789'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
   JWT_TTL_SECONDS: positiveInt.default(900),
   /**
    * OAuth2 clients as JSON: [{"id","secretHash","scopes":[...],"storefront"}], secretHash =
@@ -135,12 +139,52 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessE
   // Empty strings mean "not set", so `FOO= ./dev up` falls back to the default.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
+  if (result.success) {
+    const refusal = productionRefusal(result.data as Record<string, unknown>, cleaned);
+    if (refusal) throw new ConfigError(`invalid configuration: ${refusal}`);
+    return result.data;
+  }
   const issue = result.error.issues[0];
   const name = String(issue.path[0] ?? 'environment');
   const value = cleaned[name];
   const shown = value === undefined ? '' : ` (got ${JSON.stringify(redact(name, value))})`;
   throw new ConfigError(`invalid configuration: ${name} ${issue.message}${shown}`);
+}
+
+/**
+ * With NODE_ENV=production, a development default is refused: each would let anyone in (a public
+ * signing key, a public client secret, every origin), store cleartext (no payload key) or reach
+ * inside the network (webhooks to private addresses). Only the settings the process reads count,
+ * except WEBHOOK_ALLOW_PRIVATE_URLS, refused wherever it is set.
+ */
+function productionRefusal(config: Record<string, unknown>, env: Record<string, string | undefined>): string | undefined {
+  if (config.NODE_ENV !== 'production') return undefined;
+  const has = (name: string) => name in config;
+  if (has('JWT_SECRET') && config.JWT_SECRET === DEV_JWT_SECRET) {
+    return 'JWT_SECRET is the development default, refused when NODE_ENV=production: set a secret of your own (32+ characters)';
+  }
+  if (has('API_CLIENTS') && (String(config.API_CLIENTS).trim() === '' || namesDevClient(String(config.API_CLIENTS)))) {
+    return `API_CLIENTS is empty or names the development client (${DEV_CLIENT_ID}), refused when NODE_ENV=production: list your clients`;
+  }
+  if (has('CORS_ORIGINS') && String(config.CORS_ORIGINS).split(',').some((o) => o.trim() === '*')) {
+    return 'CORS_ORIGINS allows every origin ("*"), refused when NODE_ENV=production: list the storefronts\' origins';
+  }
+  if (has('PAYLOAD_ENCRYPTION_KEYS') && config.PAYLOAD_ENCRYPTION_KEYS === '') {
+    return 'PAYLOAD_ENCRYPTION_KEYS is not set, refused when NODE_ENV=production: Temporal histories would hold addresses and payment tokens in cleartext';
+  }
+  if (['true', '1'].includes(env.WEBHOOK_ALLOW_PRIVATE_URLS ?? '')) {
+    return 'WEBHOOK_ALLOW_PRIVATE_URLS is true, refused when NODE_ENV=production: webhooks could reach private addresses';
+  }
+  return undefined;
+}
+
+function namesDevClient(clients: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(clients);
+    return Array.isArray(parsed) && parsed.some((c) => (c as { id?: unknown } | null)?.id === DEV_CLIENT_ID);
+  } catch {
+    return false; // malformed JSON is reported where the clients are read (api/auth.ts)
+  }
 }
 
 function redact(name: string, value: string): string {

@@ -7,7 +7,7 @@
 # exported for it), the same functions, so an outage is a real server going away and coming back
 # on the same data.
 #
-# DRILL_STATE (default .dev/drill) and DRILL_PORT_BASE (default 47000) let a second drill (the
+# DRILL_STATE (default .dev/drill) and DRILL_PORT_BASE (default 27000) let a second drill (the
 # test suite's short one) run beside the first. Ports: base+433 PostgreSQL, base+380 Redis,
 # base+233 Temporal (UI base+234), base+300 API (metrics base+464), worker metrics base+465.
 #
@@ -27,7 +27,7 @@ for arg in "$@"; do [ "$arg" = --cluster ] && TEMPORAL_KIND=cluster; done
 export TEMPORAL_KIND
 
 STATE=${DRILL_STATE:-$ROOT/.dev/drill}
-BASE=${DRILL_PORT_BASE:-47000}
+BASE=${DRILL_PORT_BASE:-27000}
 PG_PORT=$((BASE + 433))
 REDIS_PORT=$((BASE + 380))
 TEMPORAL_PORT=$((BASE + 233))
@@ -53,7 +53,7 @@ cleanup() {
   exit $rc
 }
 # Leftovers of an interrupted drill are stopped first; every drill starts from empty data.
-mkdir -p "$STATE"; stop_all; rm -rf "$STATE"; mkdir -p "$STATE/logs"
+mkdir -p "$STATE"; stop_all; pg_remove "$STATE/pg"; rm -rf "$STATE"; mkdir -p "$STATE/logs"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

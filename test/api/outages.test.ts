@@ -1,7 +1,7 @@
 // Parts of the stack away: with Redis unreachable reads and creation keep working; with the
 // worker stopped, updates answer 503 + Retry-After within the Temporal deadline and nothing is
 // stored as the idempotent answer; an order whose workflow task keeps failing answers 503 too;
-// with PostgreSQL away, reads answer 503.
+// with PostgreSQL away, reads answer 503. Readiness needs PostgreSQL and Temporal, not Redis.
 import { createProduct, createCustomer, openTestDataSource } from '../support/db';
 import { type ApiHarness, newKey, orderBody, startApi } from '../support/api';
 import { orderIdFor } from '../../api/routes/orders';
@@ -37,6 +37,20 @@ describe('Redis unreachable', () => {
       expect(list.body.data).toHaveLength(1);
       expect((await offline.call('GET', `/v1/products/${sku}`)).status).toBe(200);
       expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await offline.close();
+    }
+  });
+});
+
+describe('readiness', () => {
+  it('stays ready while Redis is unreachable, and reports Redis failing in its body', async () => {
+    expect((await api.call('GET', '/health/ready')).body).toEqual({ status: 'ok', checks: { postgres: { status: 'ok' }, redis: { status: 'ok' }, temporal: { status: 'ok' } } });
+    const offline = await startApi({ worker: false, redis: 'unreachable', dataSource: api.dataSource, temporalEnv: api.env });
+    try {
+      const ready = await offline.call('GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({ status: 'ok', checks: { postgres: { status: 'ok' }, temporal: { status: 'ok' }, redis: { status: 'fail' } } });
     } finally {
       await offline.close();
     }
@@ -114,6 +128,10 @@ describe('PostgreSQL away', () => {
       const res = await cut.call('GET', '/v1/orders');
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).not.toBeNull();
+      // Readiness needs PostgreSQL: this instance goes out of the load balancer.
+      const ready = await cut.call('GET', '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({ status: 'fail', checks: { postgres: { status: 'fail' } } });
     } finally {
       await cut.close();
     }

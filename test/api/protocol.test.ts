@@ -142,7 +142,9 @@ describe('POST /oauth/token', () => {
     const clients = loadClients({ NODE_ENV: 'production', API_CLIENTS: JSON.stringify([{ id: 'shop', secretHash, scopes: ['orders:read'], storefront: 'shop' }]) });
     expect([...clients.keys()]).toEqual(['shop']);
     expect(() => loadClients({ NODE_ENV: 'production', API_CLIENTS: '' })).toThrow(/production/);
-    const config = parseConfig(apiSchema, { NODE_ENV: 'production' });
+    // The configuration refuses it first (runtime/config.ts); the app refuses it again if handed one.
+    expect(() => parseConfig(apiSchema, { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).toThrow(/^invalid configuration: API_CLIENTS .*development client/);
+    const config = { ...parseConfig(apiSchema, {}), NODE_ENV: 'production' as const };
     expect(() => createApp({ ...api.deps, config, metrics: new Registry(), logger: silent })).toThrow(/development client/);
   });
 });

@@ -19,7 +19,7 @@ function runShortDrill(): Promise<{ code: number | null; output: string }> {
       env: {
         ...process.env,
         DRILL_STATE: path.join(ROOT, '.dev/drill-test'),
-        DRILL_PORT_BASE: process.env.TEST_DRILL_PORT_BASE ?? '48000',
+        DRILL_PORT_BASE: process.env.TEST_DRILL_PORT_BASE ?? '28000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
