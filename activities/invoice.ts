@@ -5,7 +5,7 @@ import type { OrderLine } from '../domain/order';
 import { type Totals, priceOrder } from '../domain/pricing';
 import type { OrderActivities } from './contract';
 import { heartbeat, throwIfCancelled } from './heartbeat';
-import { type ActivityContext, recordId, withLockedOrder } from './order-events';
+import { type ActivityContext, placeholders, recordId, withLockedOrder } from './order-events';
 
 interface InvoiceRow {
   id: string;
@@ -56,12 +56,12 @@ export function invoiceActivities(ctx: ActivityContext): Pick<OrderActivities, '
           amount: lineAmounts[i],
         }));
         const invoiceId = recordId(`invoice:${orderId}:${revision}`);
-        await tx.manager.query(
-          `INSERT INTO invoices (id, order_id, revision, status, customer_tier, ship_country, lines, subtotal, discount, shipping, tax, total)
-           VALUES ($1, $2, $3, 'ISSUED', $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [invoiceId, orderId, revision, tier, country, JSON.stringify(invoiceLines), totals.subtotal, totals.discount, totals.shipping, totals.tax, totals.total],
-        );
-        await tx.replaceLines(invoiceLines);
+        // The invoice row and the projection's lines in one statement.
+        await tx.replaceLines(invoiceLines, {
+          sql: (p) => `INSERT INTO invoices (id, order_id, revision, status, customer_tier, ship_country, lines, subtotal, discount, shipping, tax, total)
+                       VALUES (${placeholders(p, 3)}, 'ISSUED', ${placeholders(p + 3, 8)})`,
+          params: [invoiceId, orderId, revision, tier, country, JSON.stringify(invoiceLines), totals.subtotal, totals.discount, totals.shipping, totals.tax, totals.total],
+        });
         await tx.append('invoice.created', `invoice.created:${revision}`, { invoiceId, revision, totals }, { ...totals, invoiceRevision: revision });
         return { invoiceId, totals };
       });
