@@ -10,7 +10,8 @@
 //    orders are then followed (GET once a second) until DELIVERED.
 // 2. Steady: --steady-rate orders a second offered for --steady-seconds (open loop), each followed
 //    to PROCESSING: the latency a shopper sees when the stack is not saturated.
-// Per process, CPU ms per order (from /proc: the process and its children) while placing and until
+// Per process, CPU ms per order recorded (answered 202 or not: an order answered 503 was started and
+// runs all the same; from /proc: the process and its children) while placing and until
 // DELIVERED, PostgreSQL statements per order (pg_stat_statements), Redis commands per order, and
 // the history of a sample of delivered orders (events, workflow tasks, markers, activities,
 // search-attribute upserts, signals) from Temporal.
