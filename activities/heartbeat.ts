@@ -19,10 +19,14 @@ export function throwIfCancelled(): void {
   asyncLocalStorage.getStore()?.cancellationSignal.throwIfAborted();
 }
 
-/** Heartbeats while a slow call (a provider round trip) runs, so the heartbeat timeout holds. */
+/**
+ * Heartbeats while a slow call (a provider round trip) runs, so the heartbeat timeout holds. The
+ * first one goes after a second, not at the start: the SDK sends a first heartbeat at once, and
+ * for a call of milliseconds it only cost the server a write per activity (the heartbeat timeout
+ * counts from the start without one, and a cancelled step that finished is undone as usual).
+ */
 export async function whileHeartbeating<T>(step: string, call: () => Promise<T>): Promise<T> {
   if (!asyncLocalStorage.getStore()) return call();
-  heartbeat({ step });
   const timer = setInterval(() => heartbeat({ step }), HEARTBEAT_EVERY_MS);
   try {
     return await call();

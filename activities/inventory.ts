@@ -105,6 +105,13 @@ export function inventoryActivities(ctx: ActivityContext): Pick<OrderActivities,
         // Already exactly what was asked for: a retry, or a reserve after an unchanged edit.
         if (changes.length === 0) return;
 
+        // Keyed by sequence: idempotency comes from the state check above, not from the key. Appended
+        // before the products are locked (an out-of-stock rolls it back): every order reserving a
+        // SKU queues on its row, so the lock is held for the fewest round trips, lock-write-commit.
+        await tx.append('inventory.reserved', `inventory.reserved@${tx.nextSeq}`, {
+          lines: [...wanted].map(([sku, quantity]) => ({ sku, quantity })),
+          changes: changes.map(({ sku, delta }) => ({ sku, delta })),
+        });
         const stock = await lockProducts(tx.manager, changes.map((c) => c.sku));
         for (const change of changes) {
           const product = stock.get(change.sku);
@@ -139,11 +146,6 @@ export function inventoryActivities(ctx: ActivityContext): Pick<OrderActivities,
             [orderId, dropped],
           );
         }
-        // Keyed by sequence: idempotency comes from the state check above, not from the key.
-        await tx.append('inventory.reserved', `inventory.reserved@${tx.nextSeq}`, {
-          lines: [...wanted].map(([sku, quantity]) => ({ sku, quantity })),
-          changes: changes.map(({ sku, delta }) => ({ sku, delta })),
-        });
       });
     },
 

@@ -58,12 +58,18 @@ export function orderLineRows(orderId: string, lines: readonly OrderLine[]): Row
   }));
 }
 
-const REPLACE_LINES = `
-  WITH dropped AS (DELETE FROM order_lines WHERE order_id = $1 AND line_no > $2)
+/** Replaces an order's lines; `alongside`, when given, is one more write in the same statement (a CTE). */
+const replaceLinesSql = (alongside?: string) => `
+  WITH ${alongside ? `alongside AS (${alongside}), ` : ''}dropped AS (DELETE FROM order_lines WHERE order_id = $1 AND line_no > $2)
   INSERT INTO order_lines (${ORDER_LINE_COLUMNS.names}) SELECT * FROM ${ORDER_LINE_COLUMNS.unnest('l', 3)}
   ON CONFLICT (order_id, line_no) DO UPDATE SET
     sku = EXCLUDED.sku, quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price,
     unit_price_decimal = EXCLUDED.unit_price_decimal, discount_pct = EXCLUDED.discount_pct, amount = EXCLUDED.amount`;
+
+/** `$from, $from+1, ...`: `count` numbered parameters. */
+export function placeholders(from: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
+}
 
 /** What the activities need to know of the order they locked. */
 export interface LockedOrder {
@@ -101,9 +107,15 @@ export class OrderTransaction {
     return this.order.eventSeq + 1;
   }
 
-  /** Makes the projection's lines exactly `lines`, numbered from 1 in the given order (one statement). */
-  async replaceLines(lines: OrderLine[]): Promise<void> {
-    await this.manager.query(REPLACE_LINES, [this.order.id, lines.length, ...ORDER_LINE_COLUMNS.arrays(orderLineRows(this.order.id, lines))]);
+  /**
+   * Makes the projection's lines exactly `lines`, numbered from 1 in the given order, in one
+   * statement; `alongside` adds a write of its own to that statement (a CTE named `alongside`, its
+   * parameters numbered after the lines'), so a step that writes a row and the lines pays one round
+   * trip.
+   */
+  async replaceLines(lines: OrderLine[], alongside?: { sql: (firstParam: number) => string; params: unknown[] }): Promise<void> {
+    const params: unknown[] = [this.order.id, lines.length, ...ORDER_LINE_COLUMNS.arrays(orderLineRows(this.order.id, lines))];
+    await this.manager.query(replaceLinesSql(alongside?.sql(params.length + 1)), [...params, ...(alongside?.params ?? [])]);
   }
 
   /**

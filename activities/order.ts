@@ -29,8 +29,24 @@ type CustomerRow = { id: string; tier: Tier | null; active: boolean; storefront:
  */
 const storefrontOf = (order: CreateOrderInput, customer: CustomerRow | undefined): string => order.storefront ?? customer?.storefront ?? DEV_STOREFRONT;
 
+/**
+ * The order's customer (undefined when there is none) and the unit prices of its SKUs (those that
+ * exist), read in one statement.
+ */
+async function catalogueFor(manager: EntityManager, order: CreateOrderInput): Promise<{ customer: CustomerRow | undefined; prices: Map<string, string> }> {
+  const skus = Array.isArray(order.lines) ? order.lines.map((line) => line?.sku).filter((sku) => typeof sku === 'string') : [];
+  const [row]: (Partial<CustomerRow> & { prices: Record<string, string> })[] = await manager.query(
+    `SELECT c.id, c.tier, c.active, c.storefront,
+            (SELECT coalesce(json_object_agg(p.sku, p.unit_price_decimal::text), '{}') FROM products p WHERE p.sku = ANY($2::varchar[])) AS prices
+       FROM (VALUES (1)) AS one LEFT JOIN customers c ON c.id = $1::uuid`,
+    [isUuid(order.customerId) ? order.customerId : null, skus],
+  );
+  const { prices, ...customer } = row;
+  return { customer: customer.id ? (customer as CustomerRow) : undefined, prices: new Map(Object.entries(prices)) };
+}
+
 /** Checks the order against the catalogue and prices it, inside the recording transaction. */
-async function checkOrder(manager: EntityManager, order: CreateOrderInput, customer: CustomerRow | undefined): Promise<Verdict> {
+function checkOrder(order: CreateOrderInput, customer: CustomerRow | undefined, prices: Map<string, string>): Verdict {
   const problems = [...validateLines(order.lines), ...validateAddress(order.shippingAddress)];
   if (problems.length > 0) {
     return rejected(BusinessFailure.InvalidOrder, problems.map((p) => `${p.pointer}: ${p.detail}`).join('; '));
@@ -41,11 +57,6 @@ async function checkOrder(manager: EntityManager, order: CreateOrderInput, custo
   if (!customer.active) return rejected(BusinessFailure.CustomerInactive, `customer ${customer.id} is not active`, customer.id);
 
   const skus = order.lines.map((line) => line.sku);
-  const products: { sku: string; unit_price_decimal: string }[] = await manager.query(
-    'SELECT sku, unit_price_decimal FROM products WHERE sku = ANY($1::varchar[])',
-    [skus],
-  );
-  const prices = new Map(products.map((p) => [p.sku, p.unit_price_decimal]));
   const unknown = skus.filter((sku) => !prices.has(sku));
   if (unknown.length > 0) return rejected(BusinessFailure.UnknownSku, `unknown sku ${unknown.join(', ')}`, customer.id);
 
@@ -120,10 +131,8 @@ export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'pl
         const recorded = await recordedPlacement(manager, order.orderId);
         if (recorded) return { value: recorded, appended: [] };
 
-        const [customer]: CustomerRow[] = isUuid(order.customerId)
-          ? await manager.query('SELECT id, tier, active, storefront FROM customers WHERE id = $1', [order.customerId])
-          : [];
-        const { placement, customerId } = await checkOrder(manager, order, customer);
+        const { customer, prices } = await catalogueFor(manager, order);
+        const { placement, customerId } = checkOrder(order, customer, prices);
         const tier = placement.accepted ? placement.tier : null;
         const totals = placement.accepted ? placement.totals : null;
         const status = placement.accepted ? 'PENDING' : 'REJECTED';
@@ -174,7 +183,6 @@ export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'pl
 
         const changes = projectionChanges(tx, input);
         if (changes.status === 'SHIPPED') {
-          await shipReservations(tx); // the goods left: stock leaves the ledger with them
           await tx.manager.query(
             `UPDATE shipments SET status = 'SHIPPED', shipped_at = now(), updated_at = now() WHERE order_id = $1 AND status = 'CREATED'`,
             [tx.order.id],
@@ -199,6 +207,9 @@ export function orderActivities(ctx: ActivityContext): Pick<OrderActivities, 'pl
           },
           changes,
         );
+        // The goods left: stock leaves the ledger with them. Last, so the products' row locks (every
+        // order of a SKU queues on them) are held for the fewest round trips: lock-write-commit.
+        if (changes.status === 'SHIPPED') await shipReservations(tx);
         return { seq: event.seq };
       });
     },

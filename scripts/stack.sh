@@ -237,7 +237,8 @@ temporal_start() { # dir port ui-port
     --search-attribute OrderStatus=Keyword --search-attribute CustomerId=Keyword --search-attribute OrderTotal=Int \
     --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
     --dynamic-config-value frontend.enableExecuteMultiOperation=true \
-    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true "${extra[@]}"
+    --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=false \
+    --dynamic-config-value system.enableActivityEagerExecution=true "${extra[@]}"
   # Ready once a query on our search attributes answers (they are registered after the frontend starts).
   wait_for Temporal 60 "$TEMPORAL_CLI" workflow count --address "127.0.0.1:$port" --query 'OrderStatus = "PENDING"' \
     || die "the Temporal dev server did not become healthy (see $dir/temporal.log)"

@@ -37,8 +37,20 @@ describe('step activities in an activity context', () => {
 
     await env.run(slow.authorizePayment, input);
 
-    expect(heartbeats.length).toBeGreaterThanOrEqual(3);
+    // One a second, the first after a second (2.3 s: two).
+    expect(heartbeats.length).toBeGreaterThanOrEqual(2);
     expect(heartbeats[0]).toEqual({ step: 'authorizePayment' });
+  });
+
+  it('send no heartbeat for a call that answers within a second (each one is a write on the server)', async () => {
+    const input = await orderToAuthorize();
+    const env = new MockActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => heartbeats.push(details));
+
+    await expect(env.run(kit.activities.authorizePayment, input)).resolves.toEqual({ authorizationId: expect.any(String) });
+
+    expect(heartbeats).toEqual([]);
   });
 
   it('stop before calling the provider when the step was already cancelled', async () => {
