@@ -63,9 +63,10 @@ export interface OrderActivities {
   /**
    * A change of the order, first: fails StaleVersion (non-retryable) when `expectedVersion` (If-Match)
    * is not the order's event_seq, UnknownSku when a SKU the change adds is not in the catalogue;
+   * OutOfStock when the catalogue cannot cover `lines` (a look ahead before money is asked);
    * answers the catalogue prices of `newSkus` (fixed from now on, as at placement).
    */
-  prepareChange(input: { orderId: string; expectedVersion?: number; newSkus: string[] }): Promise<{ prices: { sku: string; unitPrice: Cents; unitPriceDecimal: string }[] }>;
+  prepareChange(input: { orderId: string; expectedVersion?: number; newSkus: string[]; lines?: OrderLineInput[] }): Promise<{ prices: { sku: string; unitPrice: Cents; unitPriceDecimal: string }[] }>;
   /**
    * A change that raises the total of an authorized order: increments the authorization by
    * `amount` (`incrementKey`) or, where the card does not offer increments, authorizes `amount`

@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { BusinessFailure } from '../domain/failures';
 import { CURRENCY, unitPriceFromDecimal } from '../domain/money';
+import type { OrderLineInput } from '../domain/order';
 import { PaymentDeclinedError, ProviderRefusedError } from './adapters/types';
 import type { OrderActivities } from './contract';
 import { throwIfCancelled, whileHeartbeating } from './heartbeat';
@@ -17,13 +18,14 @@ export const STALE_VERSION = 'StaleVersion';
 
 export function orderChangeActivities(ctx: ActivityContext): Pick<OrderActivities, 'prepareChange' | 'authorizeDifference'> {
   return {
-    async prepareChange({ orderId, expectedVersion, newSkus }) {
+    async prepareChange({ orderId, expectedVersion, newSkus, lines }) {
       const [order]: { event_seq: number }[] = await ctx.dataSource.query('SELECT event_seq FROM orders WHERE id = $1', [orderId]);
       if (expectedVersion !== undefined && order?.event_seq !== expectedVersion) {
         throw ApplicationFailure.nonRetryable(`the order is at version ${order?.event_seq}, not ${expectedVersion}`, STALE_VERSION, {
           version: order?.event_seq ?? null,
         });
       }
+      if (lines) await refuseShortStock(ctx, orderId, lines);
       if (newSkus.length === 0) return { prices: [] };
       const rows: { sku: string; unit_price_decimal: string }[] = await ctx.dataSource.query(
         'SELECT sku, unit_price_decimal::text FROM products WHERE sku = ANY($1::varchar[])',
@@ -78,6 +80,25 @@ export function orderChangeActivities(ctx: ActivityContext): Pick<OrderActivitie
       return { method: 'separate' as const, authorizationId: separate.authorizationId };
     },
   };
+}
+
+/**
+ * OutOfStock when the catalogue cannot cover `lines` (what the order holds counts as its own): a
+ * look ahead, so a change that would fail on stock asks no money first. The reservation itself
+ * decides under its row locks.
+ */
+async function refuseShortStock(ctx: ActivityContext, orderId: string, lines: OrderLineInput[]): Promise<void> {
+  const rows: { sku: string; available: number }[] = await ctx.dataSource.query(
+    `SELECT p.sku, (p.on_hand - p.reserved + COALESCE(r.quantity, 0))::int AS available
+       FROM products p LEFT JOIN inventory_reservations r ON r.order_id = $1 AND r.sku = p.sku AND r.status = 'HELD'
+      WHERE p.sku = ANY($2::varchar[])`,
+    [orderId, lines.map((l) => l.sku)],
+  );
+  const available = new Map(rows.map((r) => [r.sku, r.available]));
+  const short = lines.filter((l) => l.quantity > (available.get(l.sku) ?? Infinity));
+  if (short.length > 0) {
+    throw ApplicationFailure.nonRetryable(`out of stock: ${short.map((l) => `${l.sku} (${available.get(l.sku)} available)`).join(', ')}`, BusinessFailure.OutOfStock);
+  }
 }
 
 function call<T>(fn: () => Promise<T>): Promise<T> {

@@ -81,11 +81,11 @@ export class OrderChanges {
   }
 
   /**
-   * A change until the goods leave, all or nothing. In order, each undoing what came before when it
-   * fails: the version (If-Match) and the catalogue prices of new SKUs; stock by the difference
-   * (OutOfStock); money by the difference, only when the new total exceeds what is held (an
-   * increment, else a separate authorization; PaymentDeclined); a booked shipment re-booked to a new
-   * address. Then the next invoice revision and one `order.changed` with the difference. A lower
+   * A change until the goods leave, all or nothing. In order: the version (If-Match) and the
+   * catalogue prices of new SKUs; money by the difference, only when the new total exceeds what is
+   * held (an increment, else a separate authorization; PaymentDeclined); stock by the difference
+   * (OutOfStock); a booked shipment re-booked to a new address (the stock change is undone when
+   * that fails). Then the next invoice revision and one `order.changed` with the difference. A lower
    * total keeps the authorization: the capture at shipment takes the new total.
    */
   private async applyAfterPayment(change: OrderChange): Promise<OrderState> {
@@ -93,11 +93,18 @@ export class OrderChanges {
     const state = host.visible.state;
     const known = new Set(state.lines.map((l) => l.sku));
     const newSkus = (change.lines ?? []).map((l) => l.sku).filter((sku) => !known.has(sku));
+    // Quantities only may still move money: then the stock is looked at before money is asked.
+    const mayRaise = change.lines !== undefined && host.progress.paymentAuthorized;
     let prices: PricedSku[] = [];
-    if (newSkus.length > 0 || change.expectedVersion !== undefined) {
+    if (newSkus.length > 0 || change.expectedVersion !== undefined || mayRaise) {
       const prepared = await host
         .database()
-        .prepareChange({ orderId: host.orderId, newSkus, ...(change.expectedVersion !== undefined ? { expectedVersion: change.expectedVersion } : {}) })
+        .prepareChange({
+          orderId: host.orderId,
+          newSkus,
+          ...(change.expectedVersion !== undefined ? { expectedVersion: change.expectedVersion } : {}),
+          ...(mayRaise ? { lines: change.lines } : {}),
+        })
         .catch((err: unknown) => {
           throw asChangeFailure(err);
         });
@@ -114,14 +121,16 @@ export class OrderChanges {
     // Provider keys count the changes that reached this point, failed ones included: a key is never reused for another amount.
     const attempt = ++this.attempts;
 
+    // Money first: a declined card (the likelier refusal) leaves no trace at all. What a later
+    // failure leaves held is harmless: the capture takes the total, the rest is released.
+    const payment = await this.holdDifference(after.total, attempt).catch((err: unknown) => {
+      throw asChangeFailure(err);
+    });
     if (linesChanged) await this.reserve(lines);
-    const undoStock = () => (linesChanged ? this.reserve(before.lines) : Promise.resolve());
-    let payment: { method: 'increment' | 'separate'; amount: number } | null;
     try {
-      payment = await this.holdDifference(after.total, attempt);
       if (addressChanged && host.shipment.booking !== null) await this.rebook(address);
     } catch (err) {
-      await undoStock();
+      if (linesChanged) await this.reserve(before.lines);
       throw asChangeFailure(err);
     }
 

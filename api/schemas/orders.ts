@@ -91,7 +91,7 @@ export const IfMatchHeader = z.object({
     .string()
     .regex(/^(W\/)?"?[0-9]{1,9}"?$/, 'must be the order\'s version, e.g. "12"')
     .optional()
-    .openapi({ param: { name: 'If-Match', in: 'header' }, description: "the order's `version` the change was made against (quoted or bare); stale: 412, nothing changed", example: '"12"' }),
+    .openapi({ param: { name: 'if-match', in: 'header' }, description: "If-Match: the order's `version` the change was made against (quoted or bare); stale: 412, nothing changed", example: '"12"' }),
 });
 
 /** The version an If-Match header names (quotes and a weak prefix allowed). */
