@@ -81,6 +81,15 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     return orderDocument(snapshotFromState(state, projection, order.storefront));
   };
 
+  /** 422 with a pointer to the first line whose SKU the catalogue does not have. */
+  const refuseUnknownSkus = async (skus: string[]) => {
+    const known = new Set(
+      (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
+    );
+    const unknownIndex = skus.findIndex((s) => !known.has(s));
+    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
+  };
+
   // ---------------------------------------------------------------- create
 
   const create = createRoute({
@@ -115,12 +124,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const customer = await deps.dataSource.getRepository(Customer).findOneBy({ id: attributes.customerId, storefront: principal.storefront });
     if (!customer) throw errors.unprocessable('unknown_customer', `No customer ${attributes.customerId}.`, '/data/attributes/customerId');
     if (!customer.active) throw errors.unprocessable('customer_inactive', `Customer ${attributes.customerId} is not active.`, '/data/attributes/customerId');
-    const skus = attributes.lines.map((l) => l.sku);
-    const known = new Set(
-      (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
-    );
-    const unknownIndex = skus.findIndex((s) => !known.has(s));
-    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
+    await refuseUnknownSkus(attributes.lines.map((l) => l.sku));
 
     const key = c.get('idempotencyKey')!;
     const orderId = orderIdFor(principal.clientId, key);
@@ -210,13 +214,6 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     return answerAfterChange(order, state);
   };
 
-  const refuseUnknownSkus = async (skus: string[]) => {
-    const known = new Set(
-      (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
-    );
-    const unknownIndex = skus.findIndex((s) => !known.has(s));
-    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
-  };
 
   const CHANGE_RULES =
     'Until the goods leave (SHIPPED): lines (add a SKU at its catalogue price, change a quantity, drop a line; one line stays) ' +
