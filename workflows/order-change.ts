@@ -11,7 +11,6 @@ import { type OrderChange, type OrderState, OrderUpdateFailure } from './order-d
 import { CHANGE_GUARDS, type OrderView, check } from './order-guards';
 import type { OrderInvoice } from './order-invoice';
 import type { OrderShipment } from './order-shipment';
-import type { Progress } from './order-steps';
 import type { OrderVisibility } from './order-visibility';
 import type { StepLock } from './saga';
 
@@ -27,7 +26,8 @@ export interface ChangeHost {
   /** For changes after payment: */
   providers: OrderActivities;
   undo: OrderActivities;
-  progress: Progress;
+  /** The saga's progress (order-steps.ts Progress): whether, and how much, the payment holds. */
+  progress: { paymentAuthorized: boolean; authorizedAmount?: number };
   shipment: OrderShipment;
   paymentToken: string;
   key(step: string, revision?: number): string;
