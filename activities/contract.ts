@@ -60,6 +60,27 @@ export interface OrderActivities {
   /** Step 6: captures the authorization; the invoice becomes PAID. */
   capturePayment(input: { orderId: string; idempotencyKey: string; amount: Cents }): Promise<{ captureId: string }>;
 
+  /**
+   * A change of the order, first: fails StaleVersion (non-retryable) when `expectedVersion` (If-Match)
+   * is not the order's event_seq, UnknownSku when a SKU the change adds is not in the catalogue;
+   * OutOfStock when the catalogue cannot cover `lines` (a look ahead before money is asked);
+   * answers the catalogue prices of `newSkus` (fixed from now on, as at placement).
+   */
+  prepareChange(input: { orderId: string; expectedVersion?: number; newSkus: string[]; lines?: OrderLineInput[] }): Promise<{ prices: { sku: string; unitPrice: Cents; unitPriceDecimal: string }[] }>;
+  /**
+   * A change that raises the total of an authorized order: increments the authorization by
+   * `amount` (`incrementKey`) or, where the card does not offer increments, authorizes `amount`
+   * separately (`separateKey`); books the movement and `payment.incremented`. PaymentDeclined
+   * (non-retryable) when refused: nothing is held then.
+   */
+  authorizeDifference(input: {
+    orderId: string;
+    token: string;
+    amount: Cents;
+    incrementKey: string;
+    separateKey: string;
+  }): Promise<{ method: 'increment' | 'separate'; authorizationId: string }>;
+
   /** Step 5: books the shipment with the carrier adapter. */
   createShipment(input: { orderId: string; address: ShippingAddress }): Promise<ShipmentRef>;
   /** Compensation of step 5. */

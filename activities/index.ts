@@ -10,6 +10,7 @@ import { inventoryActivities } from './inventory';
 import { invoiceActivities } from './invoice';
 import { legacyAdoptionActivities } from './legacy-adoption';
 import { orderActivities } from './order';
+import { orderChangeActivities } from './order-change';
 import type { ActivityContext } from './order-events';
 import { paymentActivities } from './payment';
 import { shipmentActivities } from './shipment';
@@ -34,6 +35,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps): OrderActivitie
   };
   return {
     ...orderActivities(ctx),
+    ...orderChangeActivities(ctx),
     ...legacyAdoptionActivities(ctx),
     ...inventoryActivities(ctx),
     ...invoiceActivities(ctx),

@@ -11,6 +11,7 @@ import { PaymentDeclinedError, ProviderRefusedError } from './adapters/types';
 import type { OrderActivities } from './contract';
 import { throwIfCancelled, whileHeartbeating } from './heartbeat';
 import { LEGACY_PAYMENT_PROVIDER } from './legacy-adoption';
+import { heldByPrimary, openDifferenceAuthorizations, settleDifferenceAuthorizations, voidDifferenceAuthorizations } from './difference-authorizations';
 import { heldByAuthorization, recordPaymentMovement } from './payment-ledger';
 import { type ActivityContext, orderNotFound, recordId, withLockedOrder } from './order-events';
 
@@ -100,84 +101,107 @@ export function paymentActivities(ctx: ActivityContext): Pick<OrderActivities, '
       if (!known.authorization_id) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} has no payment authorization to capture`, 'PaymentNotAuthorized');
       }
-      if (known.capture_id) return { captureId: known.capture_id };
-      const authorizationId = known.authorization_id;
-
-      // A voided authorization is refused by the provider (PaymentRefused). A legacy one (an adopted
-      // legacy order, see legacy-adoption.ts) is settled by the legacy processor: recorded, not sent.
-      const legacy = known.provider === LEGACY_PAYMENT_PROVIDER;
-      const { captureId } = legacy
-        ? { captureId: `${authorizationId}_captured` }
-        : await callProvider('capturePayment', () => payment.capture({ idempotencyKey, authorizationId, amount }));
-      return withLockedOrder(ctx, orderId, async (tx) => {
-        // The capture and the invoice it pays, in one statement; only when that changes nothing, ask why.
-        const captured: unknown[] = await tx.manager.query(
-          `WITH captured AS (
-             UPDATE payments SET status = 'CAPTURED', capture_id = $2, captured_amount = $3, capture_idempotency_key = $4,
-                    captured_at = now(), updated_at = now()
-              WHERE order_id = $1 AND status = 'AUTHORIZED' AND capture_id IS NULL
-              RETURNING id),
-           paid AS (
-             UPDATE invoices SET status = 'PAID', paid_at = now(), updated_at = now()
-              WHERE order_id = $1 AND status = 'ISSUED' AND EXISTS (SELECT 1 FROM captured))
-           SELECT id FROM captured`,
-          [orderId, captureId, amount, idempotencyKey],
-        );
-        if (captured.length === 0) {
-          const [recorded]: { status: string; capture_id: string | null }[] = await tx.manager.query(
-            'SELECT status, capture_id FROM payments WHERE order_id = $1',
-            [orderId],
-          );
-          if (recorded.capture_id) return { captureId: recorded.capture_id }; // recorded by a concurrent attempt
-          throw ApplicationFailure.nonRetryable(`order ${orderId}: the payment is ${recorded.status}, not capturable`, 'PaymentRefused');
-        }
-        await recordPaymentMovement(tx.manager, {
-          orderId,
-          kind: 'capture',
-          amount,
-          provider: known.provider ?? payment.provider,
-          authorizationId,
-          providerReference: captureId,
-          idempotencyKey,
-        });
-        await tx.append('payment.captured', 'payment.captured', { captureId, amount, ...(legacy ? { legacy: true } : {}) });
-        return { captureId };
-      });
+      const primaryId = known.authorization_id;
+      // A change that raised the total may have held the difference on authorizations of their own
+      // (difference-authorizations.ts): the first authorization takes what it holds, they the rest.
+      const extras = await openDifferenceAuthorizations(ctx, orderId, primaryId);
+      const primaryHeld = extras.length > 0 ? await heldByPrimary(ctx, orderId, primaryId) : null;
+      const primaryAmount = primaryHeld === null ? amount : Math.min(amount, primaryHeld);
+      const captured = known.capture_id ? { captureId: known.capture_id } : await capturePrimary(known, primaryId, idempotencyKey, primaryAmount);
+      if (extras.length > 0 || known.capture_id) {
+        await settleDifferenceAuthorizations(ctx, orderId, primaryId, idempotencyKey, amount - primaryAmount, (fn) => callProvider('capturePayment', fn));
+      }
+      return captured;
     },
 
     async voidPayment({ orderId, idempotencyKey }) {
       const known = await paymentOf(ctx, orderId);
       if (!known) return;
-      const legacy = known.provider === LEGACY_PAYMENT_PROVIDER; // released in the legacy processor, not here
-      // What the step may have left at the provider without a record (a legacy order never ran it).
-      if (!legacy) await voidUnrecordedAuthorizations(ctx, orderId, known.authorization_id, idempotencyKey);
-      // Nothing recorded (the step never ran or was declined), already voided, or captured.
-      if (known.payment_status !== 'AUTHORIZED' || !known.authorization_id) return;
-      const authorizationId = known.authorization_id;
-      if (!legacy) await voidAtProvider(ctx, idempotencyKey, authorizationId);
-      await withLockedOrder(ctx, orderId, async (tx) => {
-        const voided: unknown[] = await tx.manager.query(
-          `WITH voided AS (
-             UPDATE payments SET status = 'VOIDED', voided_at = now(), void_idempotency_key = $2, updated_at = now()
-              WHERE order_id = $1 AND status = 'AUTHORIZED' RETURNING id)
-           SELECT id FROM voided`,
-          [orderId, idempotencyKey],
-        );
-        if (voided.length === 0) return;
-        const released = await heldByAuthorization(tx.manager, orderId, authorizationId);
-        await recordPaymentMovement(tx.manager, {
-          orderId,
-          kind: 'void',
-          amount: released,
-          provider: known.provider ?? payment.provider,
-          authorizationId,
-          providerReference: null,
-          idempotencyKey,
-        });
-        await tx.append('payment.voided', 'payment.voided', { authorizationId, ...(legacy ? { legacy: true } : {}) });
-      });
+      if (known.authorization_id && known.provider !== LEGACY_PAYMENT_PROVIDER) {
+        await voidDifferenceAuthorizations(ctx, orderId, known.authorization_id, idempotencyKey, (fn) => callProvider('voidPayment', fn));
+      }
+      await voidPrimary(known, idempotencyKey);
     },
   };
+
+  /** Captures `amount` from the order's first authorization and records it (the invoice becomes PAID). */
+  async function capturePrimary(known: PaymentRow, authorizationId: string, idempotencyKey: string, amount: number): Promise<{ captureId: string }> {
+    const { order_id: orderId } = known;
+
+    // A voided authorization is refused by the provider (PaymentRefused). A legacy one (an adopted
+    // legacy order, see legacy-adoption.ts) is settled by the legacy processor: recorded, not sent.
+    const legacy = known.provider === LEGACY_PAYMENT_PROVIDER;
+    const { captureId } = legacy
+      ? { captureId: `${authorizationId}_captured` }
+      : await callProvider('capturePayment', () => payment.capture({ idempotencyKey, authorizationId, amount }));
+    return withLockedOrder(ctx, orderId, async (tx) => {
+      // The capture and the invoice it pays, in one statement; only when that changes nothing, ask why.
+      const captured: unknown[] = await tx.manager.query(
+        `WITH captured AS (
+           UPDATE payments SET status = 'CAPTURED', capture_id = $2, captured_amount = $3, capture_idempotency_key = $4,
+                  captured_at = now(), updated_at = now()
+            WHERE order_id = $1 AND status = 'AUTHORIZED' AND capture_id IS NULL
+            RETURNING id),
+         paid AS (
+           UPDATE invoices SET status = 'PAID', paid_at = now(), updated_at = now()
+            WHERE order_id = $1 AND status = 'ISSUED' AND EXISTS (SELECT 1 FROM captured))
+         SELECT id FROM captured`,
+        [orderId, captureId, amount, idempotencyKey],
+      );
+      if (captured.length === 0) {
+        const [recorded]: { status: string; capture_id: string | null }[] = await tx.manager.query(
+          'SELECT status, capture_id FROM payments WHERE order_id = $1',
+          [orderId],
+        );
+        if (recorded.capture_id) return { captureId: recorded.capture_id }; // recorded by a concurrent attempt
+        throw ApplicationFailure.nonRetryable(`order ${orderId}: the payment is ${recorded.status}, not capturable`, 'PaymentRefused');
+      }
+      await recordPaymentMovement(tx.manager, {
+        orderId,
+        kind: 'capture',
+        amount,
+        provider: known.provider ?? payment.provider,
+        authorizationId,
+        providerReference: captureId,
+        idempotencyKey,
+      });
+      await tx.append('payment.captured', 'payment.captured', { captureId, amount, ...(legacy ? { legacy: true } : {}) });
+      return { captureId };
+    });
+  }
+
+  /** Voids the order's first authorization (and what an earlier attempt left unrecorded at the provider). */
+  async function voidPrimary(known: PaymentRow, idempotencyKey: string): Promise<void> {
+    const { order_id: orderId } = known;
+    const legacy = known.provider === LEGACY_PAYMENT_PROVIDER; // released in the legacy processor, not here
+    // What the step may have left at the provider without a record (a legacy order never ran it).
+    if (!legacy) await voidUnrecordedAuthorizations(ctx, orderId, known.authorization_id, idempotencyKey);
+    // Nothing recorded (the step never ran or was declined), already voided, or captured.
+    if (known.payment_status !== 'AUTHORIZED' || !known.authorization_id) return;
+    const authorizationId = known.authorization_id;
+    if (!legacy) await voidAtProvider(ctx, idempotencyKey, authorizationId);
+    await withLockedOrder(ctx, orderId, async (tx) => {
+      const voided: unknown[] = await tx.manager.query(
+        `WITH voided AS (
+           UPDATE payments SET status = 'VOIDED', voided_at = now(), void_idempotency_key = $2, updated_at = now()
+            WHERE order_id = $1 AND status = 'AUTHORIZED' RETURNING id)
+         SELECT id FROM voided`,
+        [orderId, idempotencyKey],
+      );
+      if (voided.length === 0) return;
+      const released = await heldByAuthorization(tx.manager, orderId, authorizationId);
+      await recordPaymentMovement(tx.manager, {
+        orderId,
+        kind: 'void',
+        amount: released,
+        provider: known.provider ?? payment.provider,
+        authorizationId,
+        providerReference: null,
+        idempotencyKey,
+      });
+      await tx.append('payment.voided', 'payment.voided', { authorizationId, ...(legacy ? { legacy: true } : {}) });
+    });
+  }
 }
 
 async function voidAtProvider(ctx: ActivityContext, idempotencyKey: string, authorizationId: string): Promise<void> {

@@ -37,6 +37,8 @@ export const errors = {
   forbidden: (scope: string) => new ApiError(403, 'forbidden', 'Forbidden', `This route needs the scope '${scope}'.`),
   notFound: (what: string) => new ApiError(404, 'not_found', 'Not found', `${what} was not found.`),
   conflict: (code: string, detail: string, source?: ErrorObject['source']) => new ApiError(409, code, 'Conflict', detail, source),
+  paymentDeclined: (detail: string) => new ApiError(402, 'payment_declined', 'Payment required', detail),
+  staleVersion: (detail: string) => new ApiError(412, 'version_mismatch', 'Precondition failed', detail, { header: 'If-Match' }),
   unprocessable: (code: string, detail: string, pointer?: string) =>
     new ApiError(422, code, 'Unprocessable entity', detail, pointer !== undefined ? { pointer } : undefined),
   unavailable: (detail: string, retryAfterSeconds = 5) =>

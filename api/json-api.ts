@@ -42,6 +42,7 @@ export function jsonApiResponse<S extends z.ZodType>(schema: S, description: str
 const errorDescriptions = {
   400: 'malformed request (bad JSON, parameter or header)',
   401: 'no valid bearer token',
+  402: 'the payment provider declined the money the change needs; nothing changed',
   403: 'the token lacks the scope this route needs',
   404: "no such resource, or one of another storefront (only the ops scope sees every storefront's customers and orders)",
   405: 'the path exists but not with this method',

@@ -13,6 +13,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { BusinessFailure } from '../domain/failures';
 import { orderWorkflowId } from '../domain/ids';
 import type { CreateOrderInput, Problem } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
@@ -176,6 +177,10 @@ export function temporalFailureToApiError(err: unknown, orderId: string): unknow
       if (cause.type === OrderUpdateFailure.InvalidChange) {
         return errors.unprocessable('invalid_change', cause.message, `/data/attributes${first?.pointer ?? ''}`);
       }
+      if (cause.type === OrderUpdateFailure.StaleVersion) return errors.staleVersion(`${cause.message}; nothing changed.`);
+      if (cause.type === BusinessFailure.PaymentDeclined) return errors.paymentDeclined(`${cause.message}; nothing changed.`);
+      if (cause.type === BusinessFailure.OutOfStock) return errors.conflict('out_of_stock', `${cause.message}; nothing changed.`);
+      if (cause.type === BusinessFailure.UnknownSku) return errors.unprocessable('unknown_sku', cause.message, '/data/attributes/lines');
       return errors.conflict('illegal_transition', cause.message, first ? { pointer: `/data/attributes${first.pointer}` } : undefined);
     }
     return errors.conflict('illegal_transition', cause?.message ?? err.message);

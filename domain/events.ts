@@ -4,6 +4,8 @@
 export const ORDER_EVENT_TYPES = [
   'order.created',
   'order.updated',
+  /** A change of lines or address (after payment: with the difference in totals and money). */
+  'order.changed',
   'inventory.reserved',
   'inventory.released',
   'invoice.created',
@@ -11,6 +13,8 @@ export const ORDER_EVENT_TYPES = [
   'payment.authorized',
   'payment.voided',
   'payment.captured',
+  /** A change raised the amount held: an incremental authorization, or one of the difference. */
+  'payment.incremented',
   'shipment.created',
   'shipment.canceled',
   'order.shipped',

@@ -80,6 +80,8 @@ export const placeOrderUpdate = defineUpdate<OrderState>('placeOrder');
 export interface OrderChange {
   lines?: OrderLineInput[];
   shippingAddress?: ShippingAddress;
+  /** If-Match: the order's version (its last event's seq) the change was made against; stale -> StaleVersion. */
+  expectedVersion?: number;
 }
 export const changeOrderUpdate = defineUpdate<OrderState, [OrderChange]>('changeOrder');
 export const changeLinesUpdate = defineUpdate<OrderState, [{ lines: OrderLineInput[] }]>('changeLines');
@@ -108,6 +110,8 @@ export const OrderUpdateFailure = {
   ChangeNotAllowed: 'ChangeNotAllowed',
   /** The request itself is wrong (bad lines or address, bad tracking number): 422; details[0] is Problem[]. */
   InvalidChange: 'InvalidChange',
+  /** The change's If-Match version is no longer the order's: 412, nothing changed. */
+  StaleVersion: 'StaleVersion',
 } as const;
 export type OrderUpdateFailureType = (typeof OrderUpdateFailure)[keyof typeof OrderUpdateFailure];
 

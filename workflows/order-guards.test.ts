@@ -17,6 +17,7 @@ function order(view: Partial<Omit<OrderView, 'state'>> = {}, state: Partial<Orde
     paymentAuthorized: false,
     shipmentBooked: false,
     goodsLeft: false,
+    changesAfterPayment: false,
     ...view,
     state: {
       orderId: 'o-1',
@@ -83,6 +84,27 @@ describe('changes of lines and address (CHANGE_GUARDS)', () => {
     ['an address while the shipment is being booked', processing({ stage: 'booking-shipment', shipmentBooked: false }), { shippingAddress: other }, refused('ChangeNotAllowed', /shipment is booked/)],
     ['an address once the shipment is booked', processing(), { shippingAddress: other }, refused('ChangeNotAllowed', /shipment is booked/)],
     ['lines and an address together, before authorization', order(), { lines: [{ sku: 'SKU-1', quantity: 1 }], shippingAddress: abroad }, 'accepted'],
+  ];
+
+  it.each(table)('%s', (_case, view, change, expected) => expectOutcome(CHANGE_GUARDS, view, change, expected));
+});
+
+describe("changes after payment (CHANGE_GUARDS, patched 'changes-after-payment')", () => {
+  const other = { ...ADDRESS, line1: '2 Main St' };
+  const abroad = { ...ADDRESS, country: 'CA' };
+  const after = (view: Partial<Omit<OrderView, 'state'>> = {}, state: Partial<OrderState> = {}) => processing({ changesAfterPayment: true, ...view }, state);
+  const table: [string, OrderView, OrderChange, Outcome][] = [
+    ['new quantities once authorized', after(), { lines: [{ sku: 'SKU-1', quantity: 3 }] }, 'accepted'],
+    ['a SKU not on the order (priced from the catalogue)', after(), { lines: [LINE, { sku: 'SKU-2', quantity: 1 }] }, 'accepted'],
+    ['an address once the shipment is booked', after(), { shippingAddress: other }, 'accepted'],
+    ['another country once authorized', after(), { shippingAddress: abroad }, 'accepted'],
+    ['new quantities while parked after authorization', parked('PROCESSING', { stage: 'booking-shipment', paymentAuthorized: true, changesAfterPayment: true }), { lines: [{ sku: 'SKU-1', quantity: 1 }] }, 'accepted'],
+    ['anything once the goods left', after({ goodsLeft: true }), { lines: [{ sku: 'SKU-1', quantity: 1 }] }, refused('ChangeNotAllowed', /goods have left/)],
+    ['anything while capturing', after({ stage: 'capturing' }), { shippingAddress: other }, refused('ChangeNotAllowed', /goods have left/)],
+    ['a SHIPPED order', after({}, { status: 'SHIPPED' }), { shippingAddress: other }, refused('ChangeNotAllowed', /goods have left|SHIPPED/)],
+    ['new quantities while the authorization runs', order({ authorizing: true, changesAfterPayment: true }), { lines: [{ sku: 'SKU-1', quantity: 3 }] }, refused('ChangeNotAllowed', /being authorized/)],
+    ['an address while the shipment is being booked', after({ stage: 'booking-shipment', shipmentBooked: false }), { shippingAddress: other }, refused('ChangeNotAllowed', /being booked/)],
+    ['a negative version', after(), { shippingAddress: other, expectedVersion: -1 }, refused('InvalidChange', /expectedVersion/)],
   ];
 
   it.each(table)('%s', (_case, view, change, expected) => expectOutcome(CHANGE_GUARDS, view, change, expected));

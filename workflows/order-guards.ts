@@ -51,6 +51,11 @@ export interface OrderView {
   shipmentBooked: boolean;
   /** The carrier (or an operator) reported that the goods left; nothing can be undone now. */
   goodsLeft: boolean;
+  /**
+   * patched('changes-after-payment'): lines (new SKUs too) and address change until the goods
+   * leave, money following the difference. Orders started before it keep the old rules.
+   */
+  changesAfterPayment: boolean;
 }
 
 /** What `setStatus` asks for. */
@@ -122,7 +127,7 @@ const refuseInvalidAddress: Guard<OrderChange> = (_view, { shippingAddress }) =>
  * catalogue: a change may set quantities of the order's SKUs or drop lines, not add SKUs.
  */
 const refuseSkusNotOnOrder: Guard<OrderChange> = (view, { lines }) => {
-  if (lines === undefined) return;
+  if (lines === undefined || view.changesAfterPayment) return;
   const known = new Set(view.state.lines.map((line) => line.sku));
   const problems = lines.flatMap((line, index) =>
     known.has(line.sku) ? [] : [{ pointer: `/lines/${index}/sku`, detail: `sku ${line.sku} is not on this order; only quantities of its SKUs can change` }],
@@ -132,13 +137,13 @@ const refuseSkusNotOnOrder: Guard<OrderChange> = (view, { lines }) => {
 };
 
 const refuseLineChangesOnceAuthorizing: Guard<OrderChange> = (view, { lines }) => {
-  if (lines === undefined) return;
+  if (lines === undefined || view.changesAfterPayment) return;
   if (!beforeAuthorization(view)) refuse(OrderUpdateFailure.ChangeNotAllowed, 'lines can change only until the payment is authorized');
   if (view.authorizing) refuse(OrderUpdateFailure.ChangeNotAllowed, 'the payment is being authorized; lines can no longer change');
 };
 
 const refuseAddressChangeOnceShipmentBooked: Guard<OrderChange> = (view, { shippingAddress }) => {
-  if (shippingAddress === undefined) return;
+  if (shippingAddress === undefined || view.changesAfterPayment) return;
   if (view.shipmentBooked || view.goodsLeft || stageReached(view.stage, 'booking-shipment')) {
     refuse(OrderUpdateFailure.ChangeNotAllowed, 'the shipment is booked; the address can no longer change');
   }
@@ -146,14 +151,39 @@ const refuseAddressChangeOnceShipmentBooked: Guard<OrderChange> = (view, { shipp
 
 /** The country decides tax and shipping, so after authorization the amount must not move. */
 const refuseCountryChangeOnceAuthorizing: Guard<OrderChange> = (view, { shippingAddress }) => {
-  if (shippingAddress === undefined) return;
+  if (shippingAddress === undefined || view.changesAfterPayment) return;
   const amountFixed = !beforeAuthorization(view) || view.authorizing;
   if (amountFixed && shippingAddress.country !== view.state.shippingAddress.country) {
     refuse(OrderUpdateFailure.ChangeNotAllowed, 'after payment authorization the address may change only within the same country');
   }
 };
 
+// ---- with changes after payment (the three above and refuseSkusNotOnOrder step aside)
+
+const refuseChangesOnceGoodsLeft: Guard<OrderChange> = (view) => {
+  if (!view.changesAfterPayment) return;
+  if (view.goodsLeft || view.state.status === 'SHIPPED' || stageReached(view.stage, 'capturing')) refuse(OrderUpdateFailure.ChangeNotAllowed, 'the goods have left; the order can no longer change');
+};
+
+/** The authorization call is under way: the amount it asks for must not move under it. */
+const refuseChangesWhileAuthorizing: Guard<OrderChange> = (view) => {
+  if (view.changesAfterPayment && view.authorizing) refuse(OrderUpdateFailure.ChangeNotAllowed, 'the payment is being authorized; try again in a moment');
+};
+
+/** The booking call is under way: an address change would have nothing to re-book yet. */
+const refuseAddressChangeWhileBooking: Guard<OrderChange> = (view, { shippingAddress }) => {
+  if (!view.changesAfterPayment || shippingAddress === undefined) return;
+  if (view.stage === 'booking-shipment' && !view.shipmentBooked) refuse(OrderUpdateFailure.ChangeNotAllowed, 'the shipment is being booked; try again in a moment');
+};
+
+const refuseMalformedVersion: Guard<OrderChange> = (_view, { expectedVersion }) => {
+  if (expectedVersion !== undefined && (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)) {
+    refuse(OrderUpdateFailure.InvalidChange, 'expectedVersion must be a whole number >= 0', [{ pointer: '', detail: 'If-Match must be a version' }]);
+  }
+};
+
 export const CHANGE_GUARDS: readonly Guard<OrderChange>[] = [
+  refuseMalformedVersion,
   refuseEmptyChange,
   refuseInvalidLines,
   refuseInvalidAddress,
@@ -163,6 +193,9 @@ export const CHANGE_GUARDS: readonly Guard<OrderChange>[] = [
   refuseLineChangesOnceAuthorizing,
   refuseAddressChangeOnceShipmentBooked,
   refuseCountryChangeOnceAuthorizing,
+  refuseChangesOnceGoodsLeft,
+  refuseChangesWhileAuthorizing,
+  refuseAddressChangeWhileBooking,
 ];
 
 // ---------------------------------------------------------------- cancel

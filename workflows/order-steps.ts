@@ -19,6 +19,8 @@ export interface Progress {
   paymentAuthorized: boolean;
   /** order.shipped is recorded, here or by the migration (an adopted SHIPPED order). */
   shippedRecorded: boolean;
+  /** What the order's authorizations hold, in cents (changes after payment raise it). */
+  authorizedAmount?: number;
 }
 
 /** What the steps need of their order. */
@@ -68,6 +70,7 @@ export function orderSteps(order: StepHost) {
         const idempotencyKey = key('authorize', state.invoiceRevision);
         await activities.providers.authorizePayment({ orderId, token: order.input.order.payment.token, amount, idempotencyKey });
         order.progress.paymentAuthorized = true;
+        order.progress.authorizedAmount = amount;
       },
       undo: { name: 'voidPayment', run: () => activities.undo.voidPayment({ orderId, idempotencyKey: key('void-authorization') }) },
     },
@@ -105,10 +108,12 @@ export function orderSteps(order: StepHost) {
 
     // ---- the goods have left: nothing below is ever undone
 
+    // At start: a change of the order in flight finishes first, so the capture takes its total.
     capturePayment: {
       name: 'payment capture',
       stage: 'capturing',
       waitingFor: 'capturing the payment',
+      exclusive: 'at-start',
       parkOnBusinessFailure: true,
       run: () => activities.providers.capturePayment({ orderId, idempotencyKey: key('capture'), amount: requireTotals(state).total }),
     },

@@ -27,12 +27,13 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { RecordOrderEventInput } from '../activities/contract';
-import { type OrderStatus, LEGACY_WITHOUT_PAYMENT_REASON } from '../domain';
+import { type OrderStatus, LEGACY_WITHOUT_PAYMENT_REASON, stepIdempotencyKey } from '../domain';
 import { OrderActivityProxies, businessFailureOf, failureMessage } from './order-activities';
 import { OrderChanges } from './order-change';
 import {
@@ -60,6 +61,9 @@ import { type OrderStep, type Progress, orderSteps } from './order-steps';
 import { OrderVisibility, initialOrderState } from './order-visibility';
 import { Compensations, StepLock, UndoImpossible } from './saga';
 
+/** Lines and address change until the goods leave, money by the difference (workflows/order-change.ts). */
+const CHANGES_AFTER_PAYMENT = 'changes-after-payment';
+
 type Cancellation =
   | { state: 'none' }
   | { state: 'requested'; reason: string; by: 'request' | 'auto-cancel' }
@@ -81,6 +85,7 @@ class OrderSaga {
   // The workflow's own state: what it has done, and where a cancel stands.
   private readonly progress: Progress = { stage: 'placing', paymentAuthorized: false, shippedRecorded: false };
   private cancellation: Cancellation = { state: 'none' };
+  private changesAfterPayment = false;
 
   private readonly activities: OrderActivityProxies;
   private readonly steps: ReturnType<typeof orderSteps>;
@@ -123,8 +128,23 @@ class OrderSaga {
       goodsLeft: () => shipment.goodsLeft !== null,
       requestAutoCancel: (reason) => (this.cancellation = { state: 'requested', reason, by: 'auto-cancel' }),
     });
-    this.changes = new OrderChanges({ orderId, visible, record, invoice, lock: this.lock, database: () => activities.database, view: () => this.view() });
-    this.steps = orderSteps({ orderId, workflowId: workflowInfo().workflowId, input, state, progress, activities, shipment, invoice });
+    const workflowId = workflowInfo().workflowId;
+    this.changes = new OrderChanges({
+      orderId,
+      visible,
+      record,
+      invoice,
+      lock: this.lock,
+      database: () => activities.database,
+      view: () => this.view(),
+      providers: activities.providers,
+      undo: activities.undo,
+      progress,
+      shipment,
+      paymentToken: order.payment.token,
+      key: (step, revision) => stepIdempotencyKey(workflowId, step, revision),
+    });
+    this.steps = orderSteps({ orderId, workflowId, input, state, progress, activities, shipment, invoice });
 
     if (from === 'SHIPPED') {
       // Past the point of no return from the start: a cancel is refused even during the adoption.
@@ -136,6 +156,8 @@ class OrderSaga {
   // ---------------------------------------------------------------- setup: handlers before the first await
 
   setup(): void {
+    // Decided once, at the start: an order keeps the change rules it was started with.
+    this.changesAfterPayment = patched(CHANGES_AFTER_PAYMENT);
     setHandler(orderStateQuery, () => this.visible.snapshot());
 
     setHandler(placeOrderUpdate, () =>
@@ -148,7 +170,7 @@ class OrderSaga {
     const change = (request: OrderChange) => CancellationScope.nonCancellable(() => this.changes.apply(request));
     setHandler(changeOrderUpdate, change, {
       validator: (request) => this.changes.check(request),
-      description: 'Change lines (until the payment is authorized) and/or the shipping address (until the shipment is booked)',
+      description: 'Change lines and/or the shipping address until the goods leave (older orders: lines until authorization, address until booking)',
     });
     setHandler(changeLinesUpdate, ({ lines }) => change({ lines }), {
       validator: ({ lines }) => this.changes.check({ lines }),
@@ -265,6 +287,7 @@ class OrderSaga {
       return;
     }
     this.progress.paymentAuthorized = true; // the legacy authorization (recorded by the adoption)
+    this.progress.authorizedAmount = adopted.totals.total;
     if (from === 'SHIPPED') {
       this.shipment.goodsLeft = { trackingNumber: adopted.trackingNumber ?? '' };
     } else {
@@ -401,6 +424,7 @@ class OrderSaga {
       paymentAuthorized,
       shipmentBooked: this.shipment.booking !== null,
       goodsLeft: this.shipment.goodsLeft !== null,
+      changesAfterPayment: this.changesAfterPayment,
     };
   }
 

@@ -2,6 +2,7 @@
 // list, change, move, cancel, retry, and the event trail. Writes go to the order's workflow as
 // Temporal Updates and signals; the API never writes the order projection itself.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { v5 as uuidv5 } from 'uuid';
 import type { OrderStatus } from '../../domain/order-status';
 import { Customer } from '../../entities/customer';
@@ -14,6 +15,7 @@ import type { ApiDeps, AppEnv } from '../deps';
 import { ApiError, errors } from '../errors';
 import { idempotency } from '../idempotency';
 import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, jsonApiText, nextLink, selfLink } from '../json-api';
+import { type ChangeRequest, previewChange } from '../order-preview';
 import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, snapshotFromState } from '../order-projection';
 import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
 import { notYours, storefrontScope, visibleOrders } from '../storefronts';
@@ -22,7 +24,9 @@ const NOT_YOURS = notYours('An order');
 import {
   CancelQuery,
   ChangeOrderRequest,
+  ChangeQuery,
   ChangeShippingRequest,
+  IfMatchHeader,
   CreateOrderRequest,
   EventListQuery,
   OrderDocument,
@@ -31,6 +35,7 @@ import {
   OrderListQuery,
   ReadOrderQuery,
   SetStatusRequest,
+  versionOf,
 } from '../schemas/orders';
 import { isOrderFinished, type OrderWorkflows } from '../temporal-calls';
 
@@ -76,6 +81,15 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     return orderDocument(snapshotFromState(state, projection, order.storefront));
   };
 
+  /** 422 with a pointer to the first line whose SKU the catalogue does not have. */
+  const refuseUnknownSkus = async (skus: string[]) => {
+    const known = new Set(
+      (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
+    );
+    const unknownIndex = skus.findIndex((s) => !known.has(s));
+    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
+  };
+
   // ---------------------------------------------------------------- create
 
   const create = createRoute({
@@ -110,12 +124,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const customer = await deps.dataSource.getRepository(Customer).findOneBy({ id: attributes.customerId, storefront: principal.storefront });
     if (!customer) throw errors.unprocessable('unknown_customer', `No customer ${attributes.customerId}.`, '/data/attributes/customerId');
     if (!customer.active) throw errors.unprocessable('customer_inactive', `Customer ${attributes.customerId} is not active.`, '/data/attributes/customerId');
-    const skus = attributes.lines.map((l) => l.sku);
-    const known = new Set(
-      (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
-    );
-    const unknownIndex = skus.findIndex((s) => !known.has(s));
-    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
+    await refuseUnknownSkus(attributes.lines.map((l) => l.sku));
 
     const key = c.get('idempotencyKey')!;
     const orderId = orderIdFor(principal.clientId, key);
@@ -184,30 +193,56 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
 
   // ---------------------------------------------------------------- change
 
+  /**
+   * Both change routes: a preview answers the would-be order; otherwise the catalogue check of SKUs
+   * new to the order (422 with a pointer), the If-Match check against the projection (412 at once),
+   * then the workflow's update, which checks the version again in line with other changes.
+   */
+  const applyChange = async (c: Context<AppEnv>, id: string, change: ChangeRequest, preview: boolean, ifMatch: string | undefined) => {
+    const expectedVersion = versionOf(ifMatch);
+    const order = await visibleOrder(c, id, { fresh: preview || expectedVersion !== undefined });
+    if (preview) return orderDocument(await previewChange(deps, order, change));
+    if (expectedVersion !== undefined && expectedVersion !== order.eventSeq) {
+      throw errors.staleVersion(`Order ${id} is at version ${order.eventSeq}, not ${expectedVersion}; nothing changed.`);
+    }
+    if (change.lines) await refuseUnknownSkus(change.lines.map((l) => l.sku));
+    const state = await workflows.changeOrder(id, {
+      ...(change.lines ? { lines: change.lines } : {}),
+      ...(change.shippingAddress ? { shippingAddress: change.shippingAddress } : {}),
+      ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+    });
+    return answerAfterChange(order, state);
+  };
+
+
+  const CHANGE_RULES =
+    'Until the goods leave (SHIPPED): lines (add a SKU at its catalogue price, change a quantity, drop a line; one line stays) ' +
+    'and the address; stock moves by the difference (409 out_of_stock), the invoice gets its next revision, a booked shipment is ' +
+    're-booked, and money follows the difference: a lower total keeps the authorization (the capture takes the new total), a ' +
+    'higher one raises it by an incremental authorization or a separate authorization of the difference (declined: 402 ' +
+    "payment_declined). All or nothing. If-Match with the order's version: 412 when stale. ?preview=true changes nothing. " +
+    '(Orders placed before this release keep their rules: lines until authorization, address until booking.) ';
+
   const change = createRoute({
     method: 'put',
     path: '/orders/{id}',
     tags: ['orders'],
     summary: 'Change the lines and/or the shipping address',
-    description:
-      'Lines can change until the payment is authorized (only quantities of the order\'s SKUs, or dropping lines); the address ' +
-      'until the shipment is booked, and after authorization only within the same country. Refused changes are 409 ' +
-      `illegal_transition. With both, lines are changed first. ${NOT_YOURS}`,
+    description: `${CHANGE_RULES}With both, lines are changed first. ${NOT_YOURS}`,
     ...secured('orders:write'),
-    request: { params: IdParam, body: jsonApiBody(ChangeOrderRequest, 'the changes') },
-    responses: { 200: jsonApiResponse(OrderDocument, 'the order after the change'), ...errorResponses(404, 409, 413, 415, 422) },
+    request: { params: IdParam, query: ChangeQuery, headers: IfMatchHeader, body: jsonApiBody(ChangeOrderRequest, 'the changes') },
+    responses: { 200: jsonApiResponse(OrderDocument, 'the order after the change (or as it would be, with preview)'), ...errorResponses(402, 404, 409, 412, 413, 415, 422) },
   });
   app.openapi(change, async (c) => {
     const { id } = c.req.valid('param');
     const { data } = c.req.valid('json');
     assertSameId(data.id, id);
     const { lines, shippingAddress } = data.attributes;
-    const order = await visibleOrder(c, id);
-    const state = await workflows.changeOrder(id, {
+    const request = {
       ...(lines ? { lines } : {}),
       ...(shippingAddress ? { shippingAddress: { ...shippingAddress, line2: shippingAddress.line2 ?? null } } : {}),
-    });
-    return c.json(await answerAfterChange(order, state), 200, JSON_API_HEADERS);
+    };
+    return c.json(await applyChange(c, id, request, c.req.valid('query').preview === 'true', c.req.valid('header')['if-match']), 200, JSON_API_HEADERS);
   });
 
   const shipping = createRoute({
@@ -215,19 +250,18 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     path: '/orders/{id}/shipping',
     tags: ['orders'],
     summary: 'Change the shipping address',
-    description: `Until the shipment is booked; after payment authorization only within the same country (the country decides tax and shipping). ${NOT_YOURS}`,
+    description: `As PUT /v1/orders/{id} with an address only. ${CHANGE_RULES}${NOT_YOURS}`,
     ...secured('orders:write'),
-    request: { params: IdParam, body: jsonApiBody(ChangeShippingRequest, 'the new address') },
-    responses: { 200: jsonApiResponse(OrderDocument, 'the order after the change'), ...errorResponses(404, 409, 413, 415, 422) },
+    request: { params: IdParam, query: ChangeQuery, headers: IfMatchHeader, body: jsonApiBody(ChangeShippingRequest, 'the new address') },
+    responses: { 200: jsonApiResponse(OrderDocument, 'the order after the change (or as it would be, with preview)'), ...errorResponses(402, 404, 409, 412, 413, 415, 422) },
   });
   app.openapi(shipping, async (c) => {
     const { id } = c.req.valid('param');
     const { data } = c.req.valid('json');
     assertSameId(data.id, id);
     const address = data.attributes.shippingAddress;
-    const order = await visibleOrder(c, id);
-    const state = await workflows.changeOrder(id, { shippingAddress: { ...address, line2: address.line2 ?? null } });
-    return c.json(await answerAfterChange(order, state), 200, JSON_API_HEADERS);
+    const request = { shippingAddress: { ...address, line2: address.line2 ?? null } };
+    return c.json(await applyChange(c, id, request, c.req.valid('query').preview === 'true', c.req.valid('header')['if-match']), 200, JSON_API_HEADERS);
   });
 
   const setStatus = createRoute({

@@ -77,6 +77,28 @@ export const ChangeOrderRequest = updateRequest(
     .openapi({ minProperties: 1 }),
 );
 
+export const ChangeQuery = z
+  .object({
+    preview: z
+      .enum(['true', 'false'])
+      .default('false')
+      .openapi({ param: { name: 'preview', in: 'query' }, description: 'true answers the order as the change would leave it (lines, totals, payment balance) and changes nothing' }),
+  })
+  .strict();
+
+export const IfMatchHeader = z.object({
+  'if-match': z
+    .string()
+    .regex(/^(W\/)?"?[0-9]{1,9}"?$/, 'must be the order\'s version, e.g. "12"')
+    .optional()
+    .openapi({ param: { name: 'if-match', in: 'header' }, description: "If-Match: the order's `version` the change was made against (quoted or bare); stale: 412, nothing changed", example: '"12"' }),
+});
+
+/** The version an If-Match header names (quotes and a weak prefix allowed). */
+export function versionOf(ifMatch: string | undefined): number | undefined {
+  return ifMatch === undefined ? undefined : Number(ifMatch.replace(/^W\//, '').replace(/"/g, ''));
+}
+
 export const ChangeShippingRequest = updateRequest(
   'ChangeShippingRequest',
   'orders',

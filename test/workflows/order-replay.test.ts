@@ -289,6 +289,56 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     await handle.result();
     return handle;
   },
+  // ---- changes after payment (patched 'changes-after-payment')
+  async 'lines-changed-down-after-authorization-delivered'() {
+    const { order, sku } = await bed.simpleOrder({ quantity: 3 });
+    const { handle } = await bed.place(order);
+    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    await handle.executeUpdate(changeLinesUpdate, { args: [{ lines: [{ sku, quantity: 1 }] }] });
+    await deliver(handle, order.orderId);
+    return handle;
+  },
+  async 'lines-changed-up-by-increment-with-new-sku-delivered'() {
+    const { order, sku } = await bed.simpleOrder({ quantity: 1 });
+    const added = await bed.product();
+    const { handle } = await bed.place(order);
+    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    await handle.executeUpdate(changeOrderUpdate, { args: [{ lines: [{ sku, quantity: 2 }, { sku: added, quantity: 1 }] }] });
+    await deliver(handle, order.orderId);
+    return handle;
+  },
+  async 'lines-changed-up-by-separate-authorization-delivered'() {
+    const { order, sku } = await bed.simpleOrder({ quantity: 1, payment: { token: 'tok_no_increment' } });
+    const { handle } = await bed.place(order);
+    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    await handle.executeUpdate(changeLinesUpdate, { args: [{ lines: [{ sku, quantity: 4 }] }] });
+    await deliver(handle, order.orderId);
+    return handle;
+  },
+  async 'increment-declined-then-stale-version-refused-delivered'() {
+    const { order, sku } = await bed.simpleOrder({ quantity: 2, payment: { token: 'tok_limit_3000' } });
+    const { handle } = await bed.place(order);
+    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    await handle.executeUpdate(changeLinesUpdate, { args: [{ lines: [{ sku, quantity: 3 }] }] }).catch(() => undefined); // declined
+    await handle.executeUpdate(changeOrderUpdate, { args: [{ lines: [{ sku, quantity: 1 }], expectedVersion: 0 }] }).catch(() => undefined); // stale
+    await deliver(handle, order.orderId);
+    return handle;
+  },
+  async 'address-changed-after-booking-rebooked-delivered'() {
+    const { order, handle } = await awaitingPickupOrder();
+    await handle.executeUpdate(changeAddressUpdate, { args: [{ shippingAddress: { ...order.shippingAddress, line1: '9 New Rd' } }] });
+    await deliver(handle, order.orderId);
+    return handle;
+  },
+  async 'separate-authorization-then-cancelled'() {
+    const { order, sku } = await bed.simpleOrder({ quantity: 1, payment: { token: 'tok_no_increment' } });
+    const { handle } = await bed.place(order);
+    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    await handle.executeUpdate(changeLinesUpdate, { args: [{ lines: [{ sku, quantity: 2 }] }] });
+    await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] });
+    await handle.result();
+    return handle;
+  },
   async 'adopted-processing-delivered'() {
     const { handle, orderId } = await adopt('PROCESSING');
     await deliver(handle, orderId);

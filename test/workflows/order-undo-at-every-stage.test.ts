@@ -116,6 +116,12 @@ function stubbedActivities(): OrderActivities {
     async adoptLegacyOrder() {
       throw new Error('not used here');
     },
+    async prepareChange() {
+      throw new Error('not used here');
+    },
+    async authorizeDifference() {
+      throw new Error('not used here');
+    },
     reserveInventory: ({ orderId }) => script(orderId).step('reserveInventory'),
     async createInvoice({ orderId, lines, country }) {
       await script(orderId).step('createInvoice');
