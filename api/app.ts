@@ -17,14 +17,17 @@ import { registerOrderMetrics } from './order-metrics';
 import { RateLimiter } from './rate-limit';
 import { chainStep, corsPolicy, negotiateContent, requestIdOf, securityHeaders } from './request-policy';
 import { billingRoutes } from './routes/billing';
+import { carrierEventRoutes } from './routes/carrier-events';
 import { codecRoutes } from './routes/codec';
 import { customerRoutes } from './routes/customers';
+import { eventFeedRoutes } from './routes/event-feed';
 import { healthRoutes } from './routes/health';
 import { migrationRunRoutes } from './routes/migration-runs';
 import { oauthRoutes } from './routes/oauth';
 import { orderStreamRoutes } from './routes/order-stream';
 import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { OrderWorkflows } from './temporal-calls';
 
 export function createApp(deps: ApiDeps) {
@@ -111,6 +114,12 @@ export function createApp(deps: ApiDeps) {
   app.route('/oauth', oauthRoutes(issuer));
   app.route('/codec', codecRoutes({ deps, verifier, issuer }));
 
+  // The carrier signs its webhook instead of holding a token: limited per caller address, like
+  // /oauth, and answered here, ahead of the token check below.
+  app.use('/v1/carrier-events', new RateLimiter(deps).middleware());
+  app.use('/v1/carrier-events', chainStep('negotiateContent', negotiateContent));
+  app.route('/v1', carrierEventRoutes({ deps, workflows, cache }));
+
   app.use('/v1/*', chainStep('authenticate', authenticate(verifier)));
   app.use('/v1/*', chainStep('rateLimit', limiter.middleware()));
   app.use('/v1/*', chainStep('negotiateContent', negotiateContent));
@@ -120,6 +129,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', orderStreamRoutes({ deps, hub, cache }));
   app.route('/v1', billingRoutes({ deps, workflows, cache }));
   app.route('/v1', migrationRunRoutes(deps));
+  app.route('/v1', eventFeedRoutes(deps));
+  app.route('/v1', webhookEndpointRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -56,6 +56,11 @@ export const baseSchema = z.object({
    * goes first and old ones stay until no history needs them. Empty: payloads are not encrypted.
    */
   PAYLOAD_ENCRYPTION_KEYS: encryptionKeys.default(''),
+  /**
+   * Lets webhook endpoints use http and loopback / private addresses (local receivers in
+   * development and tests). Never in production.
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
 });
 
 export const apiSchema = baseSchema.extend({
@@ -92,14 +97,21 @@ export const apiSchema = baseSchema.extend({
       'must be origins like http://127.0.0.1:8233, comma-separated (no "*": the codec answers with credentials)',
     )
     .default('http://127.0.0.1:8233,http://localhost:8233'),
+  /** The carrier signs POST /v1/carrier-events with it (Standard Webhooks: whsec_ + base64). */
+  CARRIER_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by base64 of at least 24 bytes')
+    .default('whsec_ZGV2LW9ubHktY2Fycmllci1zZWNyZXQtY2hhbmdlLW1l'),
 });
 
 export const workerSchema = baseSchema.extend({
   METRICS_PORT: port.default(9465),
   /** Serves /health/live and /health/ready (Kubernetes probes) on this port; unset: no health server. */
   HEALTH_PORT: port.optional(),
-  /** Comma-separated task queues this process serves: orders, migration. */
-  WORKER_TASK_QUEUES: z.string().default('orders,migration'),
+  /** Comma-separated task queues this process serves: orders, migration, webhooks. */
+  WORKER_TASK_QUEUES: z.string().default('orders,migration,webhooks'),
+  /** How often the webhook dispatcher Schedule fans new events out and starts endpoints' deliveries. */
+  WEBHOOK_DISPATCH_INTERVAL_SECONDS: positiveInt.default(2),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: positiveInt.default(100),

@@ -8,6 +8,7 @@ import { CreateSimulators1795651200005 } from './1795651200005-create-simulators
 import { MigrationTables1795651200100 } from './1795651200100-migration-tables';
 import { AdoptNewLegacyOrders1795651200101 } from './1795651200101-adopt-new-legacy-orders';
 import { StorefrontsAndActors1795651200102 } from './1795651200102-storefronts-and-actors';
+import { EventsOut1795651200500 } from './1795651200500-events-out';
 
 export const migrations = [
   CreateCatalog1795651200001,
@@ -18,4 +19,5 @@ export const migrations = [
   MigrationTables1795651200100,
   AdoptNewLegacyOrders1795651200101,
   StorefrontsAndActors1795651200102,
+  EventsOut1795651200500,
 ];
