@@ -4,13 +4,10 @@
 // reader follows the feed through the API (and a naive reader, following the sequence number
 // alone, shows what that would have lost).
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
-import { EventPublisher } from '../../activities/events-publisher';
-import { type ActivityContext, withLockedOrder } from '../../activities/order-events';
+import { withLockedOrder } from '../../activities/order-events';
 import { hashSecret } from '../../api/auth';
-import { buildKit } from '../activities/fixtures';
 import { type ApiHarness, type Json, startApi } from '../support/api';
-import { createCustomer } from '../support/db';
+import { activityContext, ordersOf as ordersOfStorefront } from '../support/events';
 
 jest.setTimeout(240_000);
 
@@ -41,28 +38,8 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const ctx = (): ActivityContext => {
-  const logger = pino({ level: 'silent' });
-  const kit = buildKit(api.dataSource);
-  return { dataSource: api.dataSource, publisher: new EventPublisher(null, logger), payment: kit.payment, carrier: kit.carrier, logger };
-};
-
-/** Orders of `storefront` written straight into the projection, each with its order.created event at seq 1. */
-async function ordersOf(storefront: string, count: number): Promise<string[]> {
-  const customerId = await createCustomer(api.dataSource, { storefront });
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = randomUUID();
-    await api.dataSource.query(
-      `INSERT INTO orders (id, storefront, customer_id, status, currency, shipping_address, subtotal, discount, shipping, tax, total, event_seq)
-       VALUES ($1, $2, $3, 'PENDING', 'USD', '{}', 0, 0, 0, 0, 0, 0)`,
-      [id, storefront, customerId],
-    );
-    await withLockedOrder(ctx(), id, (tx) => tx.append('order.created', 'order.created'));
-    ids.push(id);
-  }
-  return ids;
-}
+const ordersOf = (storefront: string, count: number) => ordersOfStorefront(api.dataSource, storefront, count);
+const ctx = () => activityContext(api.dataSource);
 
 async function feedPage(token: string, query: string): Promise<Json> {
   const res = await api.call('GET', `/v1/events${query}`, { token });
