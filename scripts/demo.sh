@@ -41,7 +41,8 @@ endpoint=$(show POST /v1/webhook-endpoints "{\"data\":{\"type\":\"webhook-endpoi
 endpoint_id=$(printf '%s' "$endpoint" | json data.id)
 echo "   the secret (whsec_...) is in this answer only; the receiver gets it" >&2
 hook_log=$(mktemp)
-WEBHOOK_SECRET=$(printf '%s' "$endpoint" | json data.attributes.secret) PORT=$hook_port node --import tsx "$ROOT/scripts/webhook-receiver.ts" >"$hook_log" 2>&1 &
+hook_secret=$(printf '%s' "$endpoint" | json data.attributes.secret)
+(cd "$ROOT" && WEBHOOK_SECRET=$hook_secret PORT=$hook_port exec node --import tsx scripts/webhook-receiver.ts) >"$hook_log" 2>&1 &
 hook_pid=$!
 trap 'kill $hook_pid 2>/dev/null || true; rm -f "$hook_log"' EXIT
 
@@ -65,7 +66,7 @@ echo; echo "5b. what the receiver verified (the dispatcher runs every 2 s), the 
 for _ in $(seq 1 20); do grep -q 'order.delivered' "$hook_log" && break; sleep 1; done
 sed 's/^/   receiver: /' "$hook_log" >&2
 show GET "/v1/webhook-endpoints/$endpoint_id/deliveries" >/dev/null
-show GET "/v1/events?filter[orderId]=$order_id&page[size]=3" >/dev/null
+show GET "/v1/events?filter[orderId]=$order_id&page[size]=3" "" --globoff >/dev/null
 
 echo; echo "6. another order, cancelled before it ships" >&2
 second=$(show POST /v1/orders "$(order_body 1)" -H "Idempotency-Key: demo-order2-$suffix" -H "X-Request-Id: demo-place2-$suffix")
