@@ -114,7 +114,13 @@ async function main(): Promise<void> {
   const endpointOf = new Map(storefronts.map((s, i) => [s, i]));
   const want = new Set(expected.map((e) => `${endpointOf.get(e.storefront)}|${e.id}`));
   const deadline = Date.now() + flags['max-wait-seconds'] * 1000;
-  const ok = () => new Set(arrivals.filter((a) => a.status < 300).map((a) => `${a.endpoint}|${a.id}`));
+  // Delivered (endpoint|event) pairs, kept up to date as arrivals come (the receivers share this process's event loop).
+  const delivered = new Set<string>();
+  let counted = 0;
+  const ok = () => {
+    for (; counted < arrivals.length; counted++) if (arrivals[counted].status < 300) delivered.add(`${arrivals[counted].endpoint}|${arrivals[counted].id}`);
+    return delivered;
+  };
   while (Date.now() < deadline && [...want].some((k) => !ok().has(k))) await sleep(1000);
   const finished = Date.now();
   const cpu = processCpuSeconds(worker.pid!) - cpuBefore;
@@ -122,7 +128,7 @@ async function main(): Promise<void> {
 
   // ---- checks
   const successes = arrivals.filter((a) => a.status < 300);
-  const delivered = ok();
+  ok();
   const lost = [...want].filter((k) => !delivered.has(k));
   const byKey = new Map<string, Arrival[]>();
   for (const a of successes) byKey.set(`${a.endpoint}|${a.id}`, [...(byKey.get(`${a.endpoint}|${a.id}`) ?? []), a]);
