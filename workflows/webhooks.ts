@@ -15,14 +15,14 @@ const { fanOutWebhookEvents, dueWebhookEndpoints } = proxyActivities<WebhookActi
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-// A round sends concurrently, each request at most 15 s, then records the outcomes.
+// A round sends orders concurrently and each order's events in sequence (at most 15 s a request), then records the outcomes.
 const { deliverDueWebhooks } = proxyActivities<WebhookActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-/** Deliveries one round sends at once. */
-export const WEBHOOK_ROUND_SIZE = 50;
+/** Deliveries one round takes at most (orders concurrently, each order's in sequence). */
+export const WEBHOOK_ROUND_SIZE = 200;
 /** Rounds before the workflow ends to keep its history short; the next dispatch goes on. */
 const MAX_ROUNDS = 200;
 /** Endpoints one dispatch starts at most; the next dispatch takes the rest. */

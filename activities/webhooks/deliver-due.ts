@@ -19,16 +19,21 @@ export interface DeliveryOptions {
 
 interface Due {
   event_id: string;
+  order_id: string | null;
   payload: string;
   attempts: number;
 }
 
-/** Due deliveries of the endpoint; of one order only the oldest not yet delivered, so an order's events arrive in sequence. */
+/**
+ * Due deliveries of the endpoint, oldest first, except those of an order with an earlier delivery
+ * still waiting out a retry: an order's events go in sequence.
+ */
 const DUE = `
-  SELECT d.event_id, d.payload, d.attempts FROM webhook_deliveries d
+  SELECT d.event_id, d.order_id, d.payload, d.attempts FROM webhook_deliveries d
    WHERE d.endpoint_id = $1 AND d.status = 'PENDING' AND d.next_attempt_at <= now()
      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                      WHERE p.endpoint_id = d.endpoint_id AND p.order_id = d.order_id AND p.status = 'PENDING' AND p.seq < d.seq)
+                      WHERE p.endpoint_id = d.endpoint_id AND p.order_id = d.order_id AND p.status = 'PENDING'
+                        AND p.seq < d.seq AND p.next_attempt_at > now())
    ORDER BY d.created_at, d.seq LIMIT $2`;
 
 export async function deliverDueWebhooks(dataSource: DataSource, endpointId: string, limit: number, opts: DeliveryOptions): Promise<DeliveryRound> {
@@ -39,10 +44,22 @@ export async function deliverDueWebhooks(dataSource: DataSource, endpointId: str
   );
   if (!endpoint) return { attempted: 0, delivered: 0 };
   const due: Due[] = await dataSource.query(DUE, [endpointId, limit]);
-  const outcomes = await Promise.all(
-    due.map(async (d) => {
-      const headers = webhookHeaders(endpoint.secrets, d.event_id, Math.floor(Date.now() / 1000), d.payload);
-      return { due: d, outcome: await postWebhook(endpoint.url, headers, d.payload, opts) };
+  // Orders go concurrently; one order's events one after the other, in sequence, stopping at the
+  // first that fails (the rest of that order waits for its retry).
+  const byOrder = new Map<string, Due[]>();
+  for (const d of due) {
+    const key = d.order_id ?? d.event_id;
+    byOrder.set(key, [...(byOrder.get(key) ?? []), d]);
+  }
+  const outcomes: { due: Due; outcome: PostOutcome }[] = [];
+  await Promise.all(
+    [...byOrder.values()].map(async (chain) => {
+      for (const d of chain) {
+        const headers = webhookHeaders(endpoint.secrets, d.event_id, Math.floor(Date.now() / 1000), d.payload);
+        const outcome = await postWebhook(endpoint.url, headers, d.payload, opts);
+        outcomes.push({ due: d, outcome });
+        if (!(outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300)) break;
+      }
     }),
   );
   let delivered = 0;
@@ -51,7 +68,7 @@ export async function deliverDueWebhooks(dataSource: DataSource, endpointId: str
       if (await record(manager, endpointId, d, outcome, opts)) delivered++;
     }
   });
-  return { attempted: due.length, delivered };
+  return { attempted: outcomes.length, delivered };
 }
 
 /** Records one attempt and its consequences; true when it delivered. */
