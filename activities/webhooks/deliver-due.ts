@@ -84,10 +84,12 @@ async function record(manager: EntityManager, endpointId: string, d: Due, outcom
   const where = `endpoint_id = $1 AND event_id = $2 AND status = 'PENDING' AND attempts = $3`;
   if (ok) {
     await manager.query(`UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, delivered_at = now() WHERE ${where}`, [endpointId, d.event_id, d.attempts]);
-    // The receiver answers again: deliveries waiting out a retry delay go now, in order.
+    // The receiver answers again: deliveries waiting out a long retry delay (5 min and more, after
+    // their second failure) go now, in order. The first retry's 5 s is always kept.
     await manager.query(
       `WITH healthy AS (UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL RETURNING id)
-       UPDATE webhook_deliveries SET next_attempt_at = now() WHERE endpoint_id IN (SELECT id FROM healthy) AND status = 'PENDING' AND next_attempt_at > now()`,
+       UPDATE webhook_deliveries SET next_attempt_at = now()
+        WHERE endpoint_id IN (SELECT id FROM healthy) AND status = 'PENDING' AND attempts >= 2 AND next_attempt_at > now()`,
       [endpointId],
     );
     return true;

@@ -109,7 +109,7 @@ describe('POST /oauth/token', () => {
   it('accepts JSON and HTTP Basic client authentication, granting every scope of the client by default', async () => {
     const json = await api.call('POST', '/oauth/token', { token: null, body: { grant_type: 'client_credentials', client_id: 'dev-client', client_secret: 'dev-secret' }, contentType: 'application/json' });
     expect(json.status).toBe(200);
-    expect(json.body.scope.split(' ').sort()).toEqual(['catalog:write', 'ops', 'orders:read', 'orders:write']);
+    expect(json.body.scope.split(' ').sort()).toEqual(['catalog:write', 'ops', 'orders:read', 'orders:write', 'webhooks:write']);
     const basic = await api.call('POST', '/oauth/token', {
       token: null,
       rawBody: form({ grant_type: 'client_credentials' }),
