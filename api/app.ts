@@ -120,7 +120,9 @@ export function createApp(deps: ApiDeps) {
   app.use('/v1/carrier-events', chainStep('negotiateContent', negotiateContent));
   app.route('/v1', carrierEventRoutes({ deps, workflows, cache }));
 
-  app.use('/v1/*', chainStep('authenticate', authenticate(verifier)));
+  // Another method on the carrier's path is no reason to ask for a token: it gets the 405 below.
+  const checkToken = authenticate(verifier);
+  app.use('/v1/*', chainStep('authenticate', (c, next) => (c.req.path === '/v1/carrier-events' ? next() : checkToken(c, next))));
   app.use('/v1/*', chainStep('rateLimit', limiter.middleware()));
   app.use('/v1/*', chainStep('negotiateContent', negotiateContent));
   app.route('/v1', customerRoutes(deps));
