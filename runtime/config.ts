@@ -38,6 +38,9 @@ const encryptionKeys = z.string().superRefine((v, ctx) => {
   }
 });
 
+/** The carrier webhook's development secret: public, so production refuses it (api/routes/carrier-events.ts). */
+export const DEV_CARRIER_WEBHOOK_SECRET = 'whsec_ZGV2LW9ubHktY2Fycmllci1zZWNyZXQtY2hhbmdlLW1l';
+
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, like 127.0.0.1:7233');
 
 /** Settings every process shares. */
@@ -101,7 +104,7 @@ export const apiSchema = baseSchema.extend({
   CARRIER_WEBHOOK_SECRET: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by base64 of at least 24 bytes')
-    .default('whsec_ZGV2LW9ubHktY2Fycmllci1zZWNyZXQtY2hhbmdlLW1l'),
+    .default(DEV_CARRIER_WEBHOOK_SECRET),
 });
 
 export const workerSchema = baseSchema.extend({

@@ -4,6 +4,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { Shipment } from '../../entities/shipment';
+import { DEV_CARRIER_WEBHOOK_SECRET } from '../../runtime/config';
 import { verifyWebhook } from '../../runtime/webhook-signature';
 import type { OrderCache } from '../cache';
 import type { ApiDeps, AppEnv } from '../deps';
@@ -32,6 +33,10 @@ function signedByCarrier(secret: string): MiddlewareHandler<AppEnv> {
 }
 
 export function carrierEventRoutes({ deps, workflows, cache }: { deps: ApiDeps; workflows: OrderWorkflows; cache: OrderCache }) {
+  // A public secret must never let anyone move real shipments.
+  if (deps.config.NODE_ENV === 'production' && deps.config.CARRIER_WEBHOOK_SECRET === DEV_CARRIER_WEBHOOK_SECRET) {
+    throw new Error('CARRIER_WEBHOOK_SECRET is the development default, refused when NODE_ENV=production: set a whsec_ secret of your own');
+  }
   const app = new OpenAPIHono<AppEnv>();
 
   const carrierEvent = createRoute({

@@ -3,7 +3,11 @@
 // shipment; the signed event moves the order). A signature made by the reference signer (npm
 // standardwebhooks) is accepted; a missing, wrong or stale one is 401 naming the header.
 import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { Webhook } from 'standardwebhooks';
+import { createApp } from '../../api/app';
+import { hashSecret } from '../../api/auth';
+import { apiSchema, parseConfig } from '../../runtime/config';
 import { type ApiHarness, newKey, orderBody, startApi } from '../support/api';
 import { eventually } from '../support/temporal';
 
@@ -88,5 +92,13 @@ describe('POST /v1/carrier-events', () => {
     const bad = await post(badKind, signed(badKind));
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].source).toEqual({ pointer: '/data/attributes/kind' });
+  });
+
+  it('refuses to start in production with the development secret', async () => {
+    const clients = JSON.stringify([{ id: 'carrier-shop', secretHash: await hashSecret('s3cret'), scopes: ['orders:read'], storefront: 'shop' }]);
+    const config = parseConfig(apiSchema, { NODE_ENV: 'production', API_CLIENTS: clients });
+    expect(() => createApp({ ...api.deps, config, metrics: new Registry() })).toThrow(/CARRIER_WEBHOOK_SECRET is the development default/);
+    const own = parseConfig(apiSchema, { NODE_ENV: 'production', API_CLIENTS: clients, CARRIER_WEBHOOK_SECRET: SECRET });
+    expect(() => createApp({ ...api.deps, config: own, metrics: new Registry() })).not.toThrow();
   });
 });
