@@ -17,9 +17,11 @@ import { registerOrderMetrics } from './order-metrics';
 import { RateLimiter } from './rate-limit';
 import { chainStep, corsPolicy, negotiateContent, requestIdOf, securityHeaders } from './request-policy';
 import { billingRoutes } from './routes/billing';
+import { carrierEventRoutes } from './routes/carrier-events';
 import { codecRoutes } from './routes/codec';
 import { customerRoutes } from './routes/customers';
 import { docsRoutes } from './routes/docs';
+import { eventFeedRoutes } from './routes/event-feed';
 import { healthRoutes } from './routes/health';
 import { migrationRunRoutes } from './routes/migration-runs';
 import { oauthRoutes } from './routes/oauth';
@@ -27,6 +29,7 @@ import { orderStreamRoutes } from './routes/order-stream';
 import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
 import { productRoutes } from './routes/products';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { OrderWorkflows } from './temporal-calls';
 
 export function createApp(deps: ApiDeps) {
@@ -113,7 +116,15 @@ export function createApp(deps: ApiDeps) {
   app.route('/oauth', oauthRoutes(issuer));
   app.route('/codec', codecRoutes({ deps, verifier, issuer }));
 
-  app.use('/v1/*', chainStep('authenticate', authenticate(verifier)));
+  // The carrier signs its webhook instead of holding a token: limited per caller address, like
+  // /oauth, and answered here, ahead of the token check below.
+  app.use('/v1/carrier-events', new RateLimiter(deps).middleware());
+  app.use('/v1/carrier-events', chainStep('negotiateContent', negotiateContent));
+  app.route('/v1', carrierEventRoutes({ deps, workflows, cache }));
+
+  // Another method on the carrier's path is no reason to ask for a token: it gets the 405 below.
+  const checkToken = authenticate(verifier);
+  app.use('/v1/*', chainStep('authenticate', (c, next) => (c.req.path === '/v1/carrier-events' ? next() : checkToken(c, next))));
   app.use('/v1/*', chainStep('rateLimit', limiter.middleware()));
   app.use('/v1/*', chainStep('negotiateContent', negotiateContent));
   app.route('/v1', customerRoutes(deps));
@@ -123,6 +134,8 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', billingRoutes({ deps, workflows, cache }));
   app.route('/v1', paymentRoutes({ deps, cache }));
   app.route('/v1', migrationRunRoutes(deps));
+  app.route('/v1', eventFeedRoutes(deps));
+  app.route('/v1', webhookEndpointRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

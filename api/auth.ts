@@ -13,7 +13,7 @@ import { ApiError, errors } from './errors';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
-export const SCOPES = ['orders:read', 'orders:write', 'catalog:write', 'ops'] as const;
+export const SCOPES = ['orders:read', 'orders:write', 'catalog:write', 'ops', 'webhooks:write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const DEV_CLIENT_SECRET = 'dev-secret';

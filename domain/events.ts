@@ -31,3 +31,14 @@ export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 export function isOrderEventType(value: unknown): value is OrderEventType {
   return typeof value === 'string' && (ORDER_EVENT_TYPES as readonly string[]).includes(value);
 }
+
+/** Events of the feed that belong to a storefront but to no order. */
+export const STOREFRONT_EVENT_TYPES = [
+  /** A webhook endpoint was disabled: the receiver answered 410, or failed for 5 days. */
+  'endpoint.disabled',
+] as const;
+export type StorefrontEventType = (typeof STOREFRONT_EVENT_TYPES)[number];
+
+/** Every type the feed (GET /v1/events) and webhooks carry. */
+export const FEED_EVENT_TYPES = [...ORDER_EVENT_TYPES, ...STOREFRONT_EVENT_TYPES] as const;
+export type FeedEventType = (typeof FEED_EVENT_TYPES)[number];

@@ -5,6 +5,14 @@ export const ORDERS_TASK_QUEUE = 'orders';
 export const MIGRATION_TASK_QUEUE = 'migration';
 /** The Temporal Schedule that runs the legacy migration. */
 export const MIGRATION_SCHEDULE_ID = 'legacy-migration';
+export const WEBHOOKS_TASK_QUEUE = 'webhooks';
+/** The Temporal Schedule that fans new events out to webhook endpoints and starts their deliveries. */
+export const WEBHOOK_DISPATCH_SCHEDULE_ID = 'webhook-dispatch';
+
+/** One delivery workflow per endpoint at a time (it runs only while the endpoint has work). */
+export function webhookEndpointWorkflowId(endpointId: string): string {
+  return `webhook-endpoint-${endpointId}`;
+}
 
 const ORDER_WORKFLOW_PREFIX = 'order-';
 

@@ -16,6 +16,7 @@ import { MigrationAdoption } from './migration-adoption';
 import { MigrationDiscrepancy } from './migration-discrepancy';
 import { MigrationQuarantine } from './migration-quarantine';
 import { MigrationRun } from './migration-run';
+import { WebhookAttempt, WebhookEndpoint } from './webhook-endpoint';
 
 export const entities = [
   Customer,
@@ -35,6 +36,8 @@ export const entities = [
   MigrationQuarantine,
   MigrationDiscrepancy,
   MigrationAdoption,
+  WebhookEndpoint,
+  WebhookAttempt,
 ];
 
 /** The advisory lock every migration runner takes (scripts/migrate.ts uses the same number). */

@@ -41,6 +41,8 @@ const encryptionKeys = z.string().superRefine((v, ctx) => {
 /** The development defaults production refuses (see productionRefusal). */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-in-production-0123456789';
 export const DEV_CLIENT_ID = 'dev-client';
+/** The carrier webhook's development secret: public, so production refuses it (productionRefusal). */
+export const DEV_CARRIER_WEBHOOK_SECRET = 'whsec_ZGV2LW9ubHktY2Fycmllci1zZWNyZXQtY2hhbmdlLW1l';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, like 127.0.0.1:7233');
 
@@ -60,6 +62,11 @@ export const baseSchema = z.object({
    * goes first and old ones stay until no history needs them. Empty: payloads are not encrypted.
    */
   PAYLOAD_ENCRYPTION_KEYS: encryptionKeys.default(''),
+  /**
+   * Lets webhook endpoints use http and loopback / private addresses (local receivers in
+   * development and tests). Never in production.
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: bool.default(false),
 });
 
 export const apiSchema = baseSchema.extend({
@@ -96,14 +103,21 @@ export const apiSchema = baseSchema.extend({
       'must be origins like http://127.0.0.1:8233, comma-separated (no "*": the codec answers with credentials)',
     )
     .default('http://127.0.0.1:8233,http://localhost:8233'),
+  /** The carrier signs POST /v1/carrier-events with it (Standard Webhooks: whsec_ + base64). */
+  CARRIER_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by base64 of at least 24 bytes')
+    .default(DEV_CARRIER_WEBHOOK_SECRET),
 });
 
 export const workerSchema = baseSchema.extend({
   METRICS_PORT: port.default(9465),
   /** Serves /health/live and /health/ready (Kubernetes probes) on this port; unset: no health server. */
   HEALTH_PORT: port.optional(),
-  /** Comma-separated task queues this process serves: orders, migration. */
-  WORKER_TASK_QUEUES: z.string().default('orders,migration'),
+  /** Comma-separated task queues this process serves: orders, migration, webhooks. */
+  WORKER_TASK_QUEUES: z.string().default('orders,migration,webhooks'),
+  /** How often the webhook dispatcher Schedule fans new events out and starts endpoints' deliveries. */
+  WEBHOOK_DISPATCH_INTERVAL_SECONDS: positiveInt.default(2),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: positiveInt.default(100),
@@ -153,7 +167,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessE
 
 /**
  * With NODE_ENV=production, a development default is refused: each would let anyone in (a public
- * signing key, a public client secret, every origin), store cleartext (no payload key) or reach
+ * signing key, a public client secret or carrier secret, every origin), store cleartext (no payload key) or reach
  * inside the network (webhooks to private addresses). Only the settings the process reads count,
  * except WEBHOOK_ALLOW_PRIVATE_URLS, refused wherever it is set.
  */
@@ -174,6 +188,9 @@ function productionRefusal(config: Record<string, unknown>, env: Record<string, 
   }
   if (['true', '1'].includes(env.WEBHOOK_ALLOW_PRIVATE_URLS ?? '')) {
     return 'WEBHOOK_ALLOW_PRIVATE_URLS is true, refused when NODE_ENV=production: webhooks could reach private addresses';
+  }
+  if (has('CARRIER_WEBHOOK_SECRET') && config.CARRIER_WEBHOOK_SECRET === DEV_CARRIER_WEBHOOK_SECRET) {
+    return 'CARRIER_WEBHOOK_SECRET is the development default, refused when NODE_ENV=production: set a whsec_ secret of your own';
   }
   return undefined;
 }

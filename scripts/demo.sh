@@ -34,6 +34,18 @@ echo; echo "3. a product with stock" >&2
 sku="DEMO-$suffix"
 show POST /v1/products "{\"data\":{\"type\":\"products\",\"attributes\":{\"sku\":\"$sku\",\"name\":\"Analytical Engine\",\"unitPrice\":4999,\"onHand\":10}}}" -H "Idempotency-Key: demo-product-$suffix" >/dev/null
 
+echo; echo "3b. a webhook endpoint, and a receiver on this machine that verifies its signatures (scripts/webhook-receiver.ts)" >&2
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+hook_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+endpoint=$(show POST /v1/webhook-endpoints "{\"data\":{\"type\":\"webhook-endpoints\",\"attributes\":{\"url\":\"http://127.0.0.1:$hook_port/hooks\",\"eventTypes\":[\"order.created\",\"payment.authorized\",\"order.shipped\",\"order.delivered\"],\"description\":\"demo receiver\"}}}")
+endpoint_id=$(printf '%s' "$endpoint" | json data.id)
+echo "   the secret (whsec_...) is in this answer only; the receiver gets it" >&2
+hook_log=$(mktemp)
+hook_secret=$(printf '%s' "$endpoint" | json data.attributes.secret)
+(cd "$ROOT" && WEBHOOK_SECRET=$hook_secret PORT=$hook_port exec node --import tsx scripts/webhook-receiver.ts) >"$hook_log" 2>&1 &
+hook_pid=$!
+trap 'kill $hook_pid 2>/dev/null || true; rm -f "$hook_log"' EXIT
+
 order_body() { echo "{\"data\":{\"type\":\"orders\",\"attributes\":{\"customerId\":\"$customer_id\",\"lines\":[{\"sku\":\"$sku\",\"quantity\":$1}],\"shippingAddress\":{\"name\":\"Ada\",\"line1\":\"1 Main St\",\"city\":\"Austin\",\"postalCode\":\"78701\",\"country\":\"US\"},\"payment\":{\"token\":\"tok_ok\"}}}}"; }
 echo; echo "4. an order (Idempotency-Key required)" >&2
 order=$(show POST /v1/orders "$(order_body 2)" -H "Idempotency-Key: demo-order-$suffix" -H "X-Request-Id: demo-place-$suffix")
@@ -50,9 +62,16 @@ done
 echo "   each event names its actor: this client and request for what the POST set off, the system for the carrier's reports" >&2
 show GET "/v1/orders/$order_id/events" >/dev/null
 
+echo; echo "5b. what the receiver verified (the dispatcher runs every 2 s), the endpoint's delivery log and the storefront's feed" >&2
+for _ in $(seq 1 20); do grep -q 'order.delivered' "$hook_log" && break; sleep 1; done
+sed 's/^/   receiver: /' "$hook_log" >&2
+show GET "/v1/webhook-endpoints/$endpoint_id/deliveries" >/dev/null
+show GET "/v1/events?filter[orderId]=$order_id&page[size]=3" "" --globoff >/dev/null
+
 echo; echo "6. another order, cancelled before it ships" >&2
 second=$(show POST /v1/orders "$(order_body 1)" -H "Idempotency-Key: demo-order2-$suffix" -H "X-Request-Id: demo-place2-$suffix")
 second_id=$(printf '%s' "$second" | json data.id)
 show DELETE "/v1/orders/$second_id" "" -H "X-Request-Id: demo-cancel-$suffix" >/dev/null
 show GET "/v1/orders/$second_id/events" >/dev/null
+show DELETE "/v1/webhook-endpoints/$endpoint_id" >/dev/null
 echo; echo "demo done: see both orders in the Temporal UI (${TEMPORAL_UI_URL:-http://127.0.0.1:8233})" >&2

@@ -37,6 +37,7 @@ describe('process start-up', () => {
     API_CLIENTS: JSON.stringify([{ id: 'shop-client', storefront: 'shop', secretHash: 'scrypt$c2FsdA$aGFzaA', scopes: ['orders:read'] }]),
     CORS_ORIGINS: 'https://shop.example.com',
     PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    CARRIER_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
   };
   it.each([
     ['api/main.ts', 'JWT_SECRET', { JWT_SECRET: '' }],
@@ -45,6 +46,7 @@ describe('process start-up', () => {
     ['api/main.ts', 'CORS_ORIGINS', { CORS_ORIGINS: 'https://shop.example.com,*' }],
     ['api/main.ts', 'PAYLOAD_ENCRYPTION_KEYS', { PAYLOAD_ENCRYPTION_KEYS: '' }],
     ['api/main.ts', 'WEBHOOK_ALLOW_PRIVATE_URLS', { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }],
+    ['api/main.ts', 'CARRIER_WEBHOOK_SECRET', { CARRIER_WEBHOOK_SECRET: '' }],
     ['workers/main.ts', 'PAYLOAD_ENCRYPTION_KEYS', { PAYLOAD_ENCRYPTION_KEYS: '' }],
     ['workers/main.ts', 'WEBHOOK_ALLOW_PRIVATE_URLS', { WEBHOOK_ALLOW_PRIVATE_URLS: '1' }],
   ])('with NODE_ENV=production, %s refuses to start on the development default of %s', (entry, variable, change) => {

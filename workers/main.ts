@@ -9,10 +9,11 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { createOrderActivities } from '../activities';
+import { createWebhookActivities } from '../activities/webhooks';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
 import { PaymentSimulator } from '../activities/adapters/payment-simulator';
 import { createDataSource } from '../entities/data-source';
-import { MIGRATION_TASK_QUEUE, ORDERS_TASK_QUEUE } from '../domain/ids';
+import { MIGRATION_TASK_QUEUE, ORDERS_TASK_QUEUE, WEBHOOKS_TASK_QUEUE } from '../domain/ids';
 import { loadConfig, workerSchema } from '../runtime/config';
 import { createDataConverter } from '../runtime/data-converter';
 import { createLogger } from '../runtime/logger';
@@ -21,6 +22,7 @@ import { createMigrationWorker, ensureMigrationSchedule } from './migration-work
 import { serveWorkerHealth } from './health';
 import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
 import { temporalLoggerFor } from './temporal-logger';
+import { createWebhookWorker, ensureWebhookDispatchSchedule } from './webhook-worker';
 
 async function main() {
   const config = loadConfig(workerSchema);
@@ -46,7 +48,7 @@ async function main() {
   const dataConverter = createDataConverter(config);
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
-  // Each task queue can run alone (WORKER_TASK_QUEUES), so the two can be scaled apart.
+  // Each task queue can run alone (WORKER_TASK_QUEUES), so they can be scaled apart.
   const queues = new Set(config.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean));
   const bundlePath = config.WORKFLOW_BUNDLE_PATH || path.resolve(__dirname, '../workflow-bundle.js');
   const bundle = existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : {};
@@ -113,7 +115,24 @@ async function main() {
       (err: Error) => logger.warn({ err: err.message }, 'migration schedule not set up; the worker goes on without it'),
     );
   }
-  if (workers.length === 0) throw new Error(`WORKER_TASK_QUEUES names no known task queue (${ORDERS_TASK_QUEUE}, ${MIGRATION_TASK_QUEUE})`);
+  if (queues.has(WEBHOOKS_TASK_QUEUE)) {
+    workers.push(await createWebhookWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      activities: createWebhookActivities({ dataSource, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_URLS }),
+      ...bundle,
+      maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+      dataConverter,
+    }));
+    await ensureWebhookDispatchSchedule(client, { intervalSeconds: config.WEBHOOK_DISPATCH_INTERVAL_SECONDS }).then(
+      (schedule) => logger.info({ ...schedule, intervalSeconds: config.WEBHOOK_DISPATCH_INTERVAL_SECONDS }, 'webhook dispatch schedule ready'),
+      (err: Error) => logger.warn({ err: err.message }, 'webhook dispatch schedule not set up; deliveries wait for it'),
+    );
+  }
+  if (workers.length === 0) {
+    throw new Error(`WORKER_TASK_QUEUES names no known task queue (${ORDERS_TASK_QUEUE}, ${MIGRATION_TASK_QUEUE}, ${WEBHOOKS_TASK_QUEUE})`);
+  }
 
   // SIGTERM: stop taking work, let in-flight tasks finish (run() resolves), then close.
   const running = Promise.all(workers.map((w) => w.run()));

@@ -58,3 +58,17 @@ export const CarrierEventRequest = createRequest(
     })
     .strict(),
 );
+
+/** POST /v1/carrier-events: the carrier names the shipment by its tracking number. */
+export const SignedCarrierEventRequest = createRequest(
+  'SignedCarrierEventRequest',
+  'carrier-events',
+  z
+    .object({
+      trackingNumber: text(100, { required: true }),
+      kind: z.enum(['shipped', 'delivered', 'exception']),
+      at: TimestampInput.optional(),
+      detail: text(1000).optional(),
+    })
+    .strict(),
+);

@@ -22,7 +22,9 @@ afterAll(async () => {
 
 const SECURITY_HEADERS = ['cache-control', 'content-security-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options'];
 
-const PUBLIC = new Set(['/oauth/token', '/health/live', '/health/ready']);
+// Without a bearer token: the token endpoint, health, and the carrier's webhook, which is signed
+// instead (test/api/carrier-events.test.ts).
+const PUBLIC = new Set(['/oauth/token', '/health/live', '/health/ready', '/v1/carrier-events']);
 
 function operations(): { method: string; path: string; operation: Operation }[] {
   return Object.entries(api.validator.doc.paths).flatMap(([path, methods]) =>
@@ -107,7 +109,7 @@ describe('POST /oauth/token', () => {
   it('accepts JSON and HTTP Basic client authentication, granting every scope of the client by default', async () => {
     const json = await api.call('POST', '/oauth/token', { token: null, body: { grant_type: 'client_credentials', client_id: 'dev-client', client_secret: 'dev-secret' }, contentType: 'application/json' });
     expect(json.status).toBe(200);
-    expect(json.body.scope.split(' ').sort()).toEqual(['catalog:write', 'ops', 'orders:read', 'orders:write']);
+    expect(json.body.scope.split(' ').sort()).toEqual(['catalog:write', 'ops', 'orders:read', 'orders:write', 'webhooks:write']);
     const basic = await api.call('POST', '/oauth/token', {
       token: null,
       rawBody: form({ grant_type: 'client_credentials' }),
@@ -153,7 +155,7 @@ describe('authentication and scopes', () => {
   // The scope each route needs, and one the dev client has that it does not accept.
   const wrongScopeFor = (operation: Operation): string | undefined => {
     const accepted = new Set((operation.security ?? []).flatMap((r) => r.bearerAuth ?? []));
-    return ['orders:read', 'orders:write', 'catalog:write', 'ops'].find((s) => !accepted.has(s));
+    return ['orders:read', 'orders:write', 'catalog:write', 'ops', 'webhooks:write'].find((s) => !accepted.has(s));
   };
 
   it('answers 401 with WWW-Authenticate on every protected route without a token, or with a bad one', async () => {

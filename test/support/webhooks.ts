@@ -1,0 +1,97 @@
+// Webhook receivers (real HTTP servers on 127.0.0.1 that record what reaches them and answer as
+// told) and a webhook worker with its dispatch Schedule on a task queue of the test's own.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DataSource } from 'typeorm';
+import { createWebhookActivities } from '../../activities/webhooks';
+import { createWebhookWorker, ensureWebhookDispatchSchedule } from '../../workers/webhook-worker';
+import { orderWorkflowBundle, type RunningWorker, uniqueTaskQueue } from './temporal';
+
+export interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** What the receiver answered. */
+  status: number;
+  at: number;
+}
+
+export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+
+export interface Receiver {
+  url: string;
+  received: Received[];
+  /** How to answer the next request (default 204); return 'hang' to never answer. */
+  answer: (req: { headers: IncomingHttpHeaders; body: string }) => Answer;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(path = '/hooks'): Promise<Receiver> {
+  const receiver: Receiver = {
+    url: '',
+    received: [],
+    answer: () => ({ status: 204 }),
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const answer = receiver.answer({ headers: req.headers, body });
+      if (answer === 'hang') return;
+      receiver.received.push({ headers: req.headers, body, status: answer.status, at: Date.now() });
+      res.writeHead(answer.status, answer.headers ?? {});
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  return receiver;
+}
+
+/** A webhook worker and its dispatch Schedule (every `intervalSeconds`), removed by stop(). */
+export async function startWebhookWorker(options: {
+  env: TestWorkflowEnvironment;
+  dataSource: DataSource;
+  allowPrivate?: boolean;
+  timeoutMs?: number;
+  intervalSeconds?: number;
+}): Promise<RunningWorker & { scheduleId: string }> {
+  const taskQueue = uniqueTaskQueue('webhooks');
+  const scheduleId = `webhook-dispatch-${randomUUID().slice(0, 8)}`;
+  const worker = await createWebhookWorker({
+    connection: options.env.nativeConnection,
+    namespace: options.env.namespace ?? 'default',
+    taskQueue,
+    activities: createWebhookActivities({
+      dataSource: options.dataSource,
+      allowPrivate: options.allowPrivate ?? true,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    }),
+    workflowBundle: await orderWorkflowBundle(),
+    shutdownGraceTime: '5s',
+  });
+  const running = worker.run();
+  await ensureWebhookDispatchSchedule(options.env.client, { scheduleId, taskQueue, intervalSeconds: options.intervalSeconds ?? 1 });
+  let stopped: Promise<void> | undefined;
+  return {
+    worker,
+    taskQueue,
+    scheduleId,
+    stop() {
+      if (!stopped) {
+        stopped = (async () => {
+          await options.env.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running;
+        })();
+      }
+      return stopped;
+    },
+  };
+}
