@@ -148,7 +148,7 @@ export const workerSchema = baseSchema.extend({
 });
 
 /** The key used with PAYMENT_PROVIDER=stripe and no STRIPE_API_KEY outside production: stripe-mock takes any test key. */
-export const STRIPE_TEST_KEY = 'sk_test_ordersaga_stripe_mock';
+export const STRIPE_TEST_KEY = 'sk_test_ordersagastripemock';
 
 export type BaseConfig = z.infer<typeof baseSchema>;
 export type ApiConfig = z.infer<typeof apiSchema>;

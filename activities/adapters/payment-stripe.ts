@@ -84,7 +84,7 @@ export class StripePayments implements PaymentAdapter {
     const marker = incrementMarker(request.idempotencyKey);
     const intent = await this.retrieve(request.authorizationId);
     // Done before (the answer was lost): Stripe would refuse the key with another total now.
-    if (intent.metadata[marker] !== undefined) return { authorizationId: intent.id, authorizedAmount: intent.amount };
+    if (intent.metadata[marker] !== undefined) return { authorizationId: request.authorizationId, authorizedAmount: intent.amount };
     if (intent.status !== 'requires_capture') throw new ProviderRefusedError('authorization_not_open', `the PaymentIntent is ${intent.status}`);
     if (!incrementAvailable(intent)) throw new ProviderRefusedError('increment_not_supported', 'the card does not offer incremental authorization');
     try {
@@ -95,13 +95,13 @@ export class StripePayments implements PaymentAdapter {
           { idempotencyKey: request.idempotencyKey },
         ),
       );
-      return { authorizationId: raised.id, authorizedAmount: raised.amount };
+      return { authorizationId: request.authorizationId, authorizedAmount: raised.amount };
     } catch (err) {
       // A concurrent attempt with this key raised it in between (so this total differs): its answer stands.
       if (!(err instanceof ProviderRefusedError && err.code === 'idempotency_key_reused')) throw err;
       const now = await this.retrieve(request.authorizationId);
       if (now.metadata[marker] === undefined) throw err;
-      return { authorizationId: now.id, authorizedAmount: now.amount };
+      return { authorizationId: request.authorizationId, authorizedAmount: now.amount };
     }
   }
 
