@@ -31,9 +31,17 @@ async function paymentOf(orderId: string) {
   return { payment, movements: movements.map((m) => ({ ...m, amount: Number(m.amount) })) };
 }
 
-/** What the saga sent Stripe for this order's keys, as `METHOD path key` (paths without the intent id). */
-const requestsWithKeys = (keys: string[]) =>
-  sent.filter((r) => r.idempotencyKey && keys.includes(r.idempotencyKey)).map((r) => `${r.method} ${r.path.replace(/pi_[A-Za-z0-9]+/, '{pi}')} ${r.idempotencyKey}`);
+/**
+ * The saga sent each recorded movement's key to Stripe once, on the request that made it (paths
+ * given without the PaymentIntent id, as `{pi}`), and no other request carried these keys.
+ */
+function expectSentOnce(movements: { idempotency_key: string }[], requests: string[]): void {
+  const keys = movements.map((m) => m.idempotency_key);
+  const carried = sent.filter((r) => r.idempotencyKey && keys.includes(r.idempotencyKey));
+  expect(carried.map((r) => `${r.method} ${r.path.replace(/pi_[A-Za-z0-9]+/, '{pi}')} ${r.idempotencyKey}`)).toEqual(
+    requests.map((request, i) => `${request} ${keys[i]}`),
+  );
+}
 
 describe('the order saga paying through Stripe', () => {
   it('is the worker adapter PAYMENT_PROVIDER=stripe selects', () => {
@@ -57,11 +65,7 @@ describe('the order saga paying through Stripe', () => {
       { kind: 'authorization', amount: 2750, provider: 'stripe', idempotency_key: expect.any(String) },
       { kind: 'capture', amount: 2750, provider: 'stripe', idempotency_key: expect.any(String) },
     ]);
-    // Each step's key went to Stripe on its request, once.
-    expect(requestsWithKeys(movements.map((m) => m.idempotency_key))).toEqual([
-      `POST /v1/payment_intents ${movements[0].idempotency_key}`,
-      `POST /v1/payment_intents/{pi}/capture ${movements[1].idempotency_key}`,
-    ]);
+    expectSentOnce(movements, ['POST /v1/payment_intents', 'POST /v1/payment_intents/{pi}/capture']);
   });
 
   it('voids the PaymentIntent when the order is cancelled before it ships', async () => {
@@ -78,10 +82,7 @@ describe('the order saga paying through Stripe', () => {
       ['authorization', 2750],
       ['void', 2750],
     ]);
-    expect(requestsWithKeys(movements.map((m) => m.idempotency_key))).toEqual([
-      `POST /v1/payment_intents ${movements[0].idempotency_key}`,
-      `POST /v1/payment_intents/{pi}/cancel ${movements[1].idempotency_key}`,
-    ]);
+    expectSentOnce(movements, ['POST /v1/payment_intents', 'POST /v1/payment_intents/{pi}/cancel']);
   });
 
   it('rejects an order whose token is not a Stripe PaymentMethod, releasing what it held', async () => {
