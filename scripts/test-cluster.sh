@@ -47,7 +47,7 @@ mkdir -p "$STATE"; stop_all; rm -rf "$STATE"; mkdir -p "$STATE"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "test services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal server $TEMPORAL_SERVER_VERSION on $TEMPORAL_PORT ($CLUSTER_HISTORY_SHARDS shards), its UI on $TEMPORAL_UI_PORT"
+step "test services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal server $TEMPORAL_SERVER_VERSION on $TEMPORAL_PORT ($CLUSTER_HISTORY_SHARDS shards), its UI on $TEMPORAL_UI_PORT, stripe-mock on $STRIPE_MOCK_PORT"
 PG_FSYNC=off pg_start "$STATE/pg" "$PG_PORT"
 redis_start "$STATE/redis" "$REDIS_PORT"
 cluster_temporal_start "$STATE/temporal" "$PG_PORT" "$TEMPORAL_PORT"
