@@ -38,6 +38,13 @@ export function incrementMarker(idempotencyKey: string): string {
 
 const PAYMENT_METHOD_ID = /^pm_[A-Za-z0-9_]+$/;
 
+/** The PaymentIntent statuses that held money, as authorization states. */
+const AUTHORIZATION_STATES: Partial<Record<Stripe.PaymentIntent.Status, FoundAuthorization['state']>> = {
+  requires_capture: 'authorized',
+  succeeded: 'captured',
+  canceled: 'voided',
+};
+
 export class StripePayments implements PaymentAdapter {
   readonly provider = 'stripe';
   /** The SDK client, for tests that watch the requests it sends (`stripe.on('response', ...)`). */
@@ -74,9 +81,9 @@ export class StripePayments implements PaymentAdapter {
       ),
     );
     if (intent.status === 'requires_capture') return { authorizationId: intent.id };
-    // 3-D Secure and other customer actions happen in the browser before the order is placed;
-    // an intent that still needs one holds nothing, and is cancelled so it does not linger.
-    await this.call('void', () => this.stripe.paymentIntents.cancel(intent.id, {}, { idempotencyKey: `${request.idempotencyKey}:abandon` })).catch(() => undefined);
+    // 3-D Secure and other customer actions happen in the browser before the order is placed; an
+    // intent that still needs one holds nothing. It is left as it is (not cancelled), so that a
+    // cancelled intent of ours always means a hold that was voided (findAuthorization).
     throw new PaymentDeclinedError(intent.status === 'requires_action' ? 'authentication_required' : `payment_intent_${intent.status}`);
   }
 
@@ -146,8 +153,9 @@ export class StripePayments implements PaymentAdapter {
 
   async findAuthorization(request: { idempotencyKey: string; orderId: string; notBefore: Date }): Promise<FoundAuthorization | null> {
     const intent = await this.findIntent(request, (pi) => pi.metadata[META.authorize] === request.idempotencyKey);
-    if (!intent) return null;
-    const state = intent.status === 'succeeded' ? 'captured' : intent.status === 'canceled' ? 'voided' : 'authorized';
+    const state = intent ? AUTHORIZATION_STATES[intent.status] : undefined;
+    // A declined card or an unfinished 3-D Secure leaves an intent that never held anything.
+    if (!intent || !state) return null;
     return { authorizationId: intent.id, amount: state === 'captured' ? intent.amount_received : intent.amount, state };
   }
 
