@@ -34,7 +34,9 @@ stripe_mock_start() { # dir port
     charge.payment_method_details.card.incremental_authorization = { status: "available" };
     fs.writeFileSync(to, JSON.stringify(fixtures));
   ' "$STRIPE_MOCK_FIXTURES" "$dir/fixtures.json" || die "cannot adjust stripe-mock's fixtures"
-  spawn stripe-mock "$dir/stripe-mock.log" "$STRIPE_MOCK_BIN" -http-addr "127.0.0.1:$port" -fixtures "$dir/fixtures.json"
+  # Unasked, it also listens for HTTPS on :12112, which a second stripe-mock on the machine (another
+  # clone's test run) then cannot take: its HTTPS goes to a socket of its own instead.
+  spawn stripe-mock "$dir/stripe-mock.log" "$STRIPE_MOCK_BIN" -http-addr "127.0.0.1:$port" -https-unix "$dir/https.sock" -fixtures "$dir/fixtures.json"
   wait_for stripe-mock 30 port_taken "$port" || { tail -n 20 "$dir/stripe-mock.log" >&2; die "stripe-mock did not start on $port (log: $dir/stripe-mock.log)"; }
   export STRIPE_API_BASE="http://127.0.0.1:$port"
 }
