@@ -48,6 +48,8 @@ export type { OrderActivities, PlacedOrder, RecordOrderEventInput, ShipmentRef }
 export type { CarrierAdapter, CarrierBooking, PaymentAdapter } from './adapters/types';
 export { PaymentDeclinedError, ProviderRefusedError, ProviderUnavailableError } from './adapters/types';
 export { PaymentSimulator, type PaymentSimulatorOptions } from './adapters/payment-simulator';
+export { StripePayments, type StripePaymentsOptions } from './adapters/payment-stripe';
+export { createPaymentAdapter } from './adapters/payment-provider';
 export { CarrierSimulator, type CarrierSimulatorOptions, SIMULATED_CARRIER, parseCarrierDelay } from './adapters/carrier-simulator';
 export { type CarrierDispatchEvent, dispatchDueCarrierEvents, startCarrierDispatcher } from './adapters/carrier-dispatcher';
 export { isSimulatorFailing, setSimulatorFailing } from './adapters/sim-switches';

@@ -110,6 +110,15 @@ export const apiSchema = baseSchema.extend({
     .default(DEV_CARRIER_WEBHOOK_SECRET),
 });
 
+const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && u.pathname === '/';
+  } catch {
+    return false;
+  }
+}, 'must be a base URL like http://127.0.0.1:12111 (no path)');
+
 export const workerSchema = baseSchema.extend({
   METRICS_PORT: port.default(9465),
   /** Serves /health/live and /health/ready (Kubernetes probes) on this port; unset: no health server. */
@@ -124,6 +133,12 @@ export const workerSchema = baseSchema.extend({
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt.default(2000),
   /** Worker start-up from the prebuilt bundle (production) or from source (development). */
   WORKFLOW_BUNDLE_PATH: z.string().default(''),
+  /** Who holds the money: the simulator (default) or Stripe (PaymentIntents; tokens are `pm_...`). */
+  PAYMENT_PROVIDER: z.enum(['simulator', 'stripe']).default('simulator'),
+  /** Stripe's secret key (`sk_live_...`/`rk_live_...`); required in production when PAYMENT_PROVIDER=stripe. */
+  STRIPE_API_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'must be a Stripe secret or restricted key (sk_... / rk_...)').optional(),
+  /** Another Stripe API base, such as stripe-mock's (tests); unset: https://api.stripe.com. */
+  STRIPE_API_BASE: httpUrl.optional(),
   PAYMENT_LATENCY_MS: nonNegativeInt.default(50),
   CARRIER_LATENCY_MS: nonNegativeInt.default(50),
   CARRIER_SHIP_AFTER_MS: nonNegativeInt.default(5000),
@@ -140,7 +155,18 @@ export const workerSchema = baseSchema.extend({
   LEGACY_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier, like legacy').default('legacy'),
   /** The storefront migrated legacy customers and orders belong to. */
   LEGACY_STOREFRONT: z.string().regex(STOREFRONT_PATTERN, 'must be a storefront name: lower-case letters, digits, "_" or "-", at most 64').default(DEFAULT_LEGACY_STOREFRONT),
+}).superRefine((config, ctx) => {
+  // Only stripe-mock (STRIPE_API_BASE, outside production) does without: it takes any test key (STRIPE_TEST_KEY).
+  if (config.PAYMENT_PROVIDER !== 'stripe' || config.STRIPE_API_KEY) return;
+  if (config.NODE_ENV === 'production') {
+    ctx.addIssue({ code: 'custom', path: ['STRIPE_API_KEY'], message: 'is required in production when PAYMENT_PROVIDER=stripe' });
+  } else if (!config.STRIPE_API_BASE) {
+    ctx.addIssue({ code: 'custom', path: ['STRIPE_API_KEY'], message: 'is required when PAYMENT_PROVIDER=stripe (or set STRIPE_API_BASE to a stripe-mock)' });
+  }
 });
+
+/** The key used with PAYMENT_PROVIDER=stripe and no STRIPE_API_KEY outside production: stripe-mock takes any test key. */
+export const STRIPE_TEST_KEY = 'sk_test_ordersagastripemock';
 
 export type BaseConfig = z.infer<typeof baseSchema>;
 export type ApiConfig = z.infer<typeof apiSchema>;

@@ -7,7 +7,7 @@
 # (jest paths or options).
 #
 # Ports: TEST_CLUSTER_PORT_BASE (default 19000): base+433 PostgreSQL, base+380 Redis, base+233 the
-# Temporal frontend (its other ports base+243 to base+251), base+234 the Web UI. Data under
+# Temporal frontend (its other ports base+243 to base+251), base+234 the Web UI, base+111 stripe-mock. Data under
 # .dev/test-cluster/, wiped at every run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,6 +16,8 @@ export ROOT
 source "$ROOT/scripts/stack.sh"
 # shellcheck source=cluster-stack.sh
 source "$ROOT/scripts/cluster-stack.sh"
+# shellcheck source=stripe-mock.sh
+source "$ROOT/scripts/stripe-mock.sh"
 
 STATE="$ROOT/.dev/test-cluster"
 BASE=${TEST_CLUSTER_PORT_BASE:-19000}
@@ -23,6 +25,7 @@ PG_PORT=$((BASE + 433))
 REDIS_PORT=$((BASE + 380))
 TEMPORAL_PORT=$((BASE + 233))
 TEMPORAL_UI_PORT=$((BASE + 234))
+STRIPE_MOCK_PORT=$((BASE + 111))
 SUITES=(test/workflows test/api test/migration test/browser)
 
 started=$SECONDS
@@ -32,8 +35,9 @@ ensure_postgres
 ensure_redis
 ensure_chromium
 ensure_cluster_tools
+ensure_stripe_mock
 
-stop_all() { stop_pidfile ui 10; stop_pidfile temporal 20; redis_stop "$STATE/redis"; pg_stop "$STATE/pg"; }
+stop_all() { stop_pidfile ui 10; stop_pidfile temporal 20; stop_pidfile stripe-mock 5; redis_stop "$STATE/redis"; pg_stop "$STATE/pg"; }
 cleanup() {
   local rc=$?
   stop_all
@@ -43,12 +47,13 @@ mkdir -p "$STATE"; stop_all; pg_remove "$STATE/pg"; rm -rf "$STATE"; mkdir -p "$
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "test services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal server $TEMPORAL_SERVER_VERSION on $TEMPORAL_PORT ($CLUSTER_HISTORY_SHARDS shards), its UI on $TEMPORAL_UI_PORT"
+step "test services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal server $TEMPORAL_SERVER_VERSION on $TEMPORAL_PORT ($CLUSTER_HISTORY_SHARDS shards), its UI on $TEMPORAL_UI_PORT, stripe-mock on $STRIPE_MOCK_PORT"
 PG_FSYNC=off pg_start "$STATE/pg" "$PG_PORT"
 redis_start "$STATE/redis" "$REDIS_PORT"
 cluster_temporal_start "$STATE/temporal" "$PG_PORT" "$TEMPORAL_PORT"
 cluster_namespace "$TEMPORAL_PORT"
 cluster_ui_start "$STATE/ui" "$TEMPORAL_UI_PORT" "$TEMPORAL_PORT"
+stripe_mock_start "$STATE/stripe-mock" "$STRIPE_MOCK_PORT"
 say "    cluster ready after $((SECONDS - started)) s"
 
 export DATABASE_URL="postgres://ordersaga:ordersaga@127.0.0.1:$PG_PORT/ordersaga"

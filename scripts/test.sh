@@ -9,12 +9,15 @@ export ROOT
 source "$ROOT/scripts/stack.sh"
 # shellcheck source=cluster-stack.sh
 source "$ROOT/scripts/cluster-stack.sh"
+# shellcheck source=stripe-mock.sh
+source "$ROOT/scripts/stripe-mock.sh"
 
 STATE="$ROOT/.dev/test"
 PG_PORT=${TEST_PG_PORT:-15433}
 REDIS_PORT=${TEST_REDIS_PORT:-16380}
 TEMPORAL_PORT=${TEST_TEMPORAL_PORT:-17233}
 TEMPORAL_UI_PORT=${TEST_TEMPORAL_UI_PORT:-18233}
+STRIPE_MOCK_PORT=${TEST_STRIPE_MOCK_PORT:-18111}
 
 ensure_node_modules
 ensure_temporal
@@ -23,22 +26,26 @@ ensure_redis
 ensure_chromium
 ensure_manifest_tools
 ensure_schemathesis
+ensure_stripe_mock
 
 cleanup() {
   local rc=$?
   stop_pidfile temporal 10
+  stop_pidfile stripe-mock 5
   redis_stop "$STATE/redis"
   pg_stop "$STATE/pg"
   exit $rc
 }
 # Leftovers of an interrupted run are stopped first; every run starts from empty data.
-cleanup_quiet() { stop_pidfile temporal 5; redis_stop "$STATE/redis"; pg_stop "$STATE/pg"; }
+cleanup_quiet() { stop_pidfile temporal 5; stop_pidfile stripe-mock 5; redis_stop "$STATE/redis"; pg_stop "$STATE/pg"; }
 mkdir -p "$STATE"; cleanup_quiet; pg_remove "$STATE/pg"; rm -rf "$STATE"; mkdir -p "$STATE"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step "test services: PostgreSQL $PG_PORT, Redis $REDIS_PORT, Temporal $TEMPORAL_PORT"
 PG_FSYNC=off start_local_services "$PG_PORT" "$REDIS_PORT" "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT"
+step "stripe-mock $STRIPE_MOCK_VERSION on $STRIPE_MOCK_PORT"
+stripe_mock_start "$STATE/stripe-mock" "$STRIPE_MOCK_PORT"
 
 export NODE_ENV=test LOG_LEVEL=${LOG_LEVEL:-warn}
 export TEMPORAL_UI_URL="http://127.0.0.1:$TEMPORAL_UI_PORT"

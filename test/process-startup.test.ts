@@ -24,6 +24,12 @@ describe('process start-up', () => {
     );
   });
 
+  it('stops a production worker paying through Stripe without STRIPE_API_KEY, in one line', () => {
+    const result = start('workers/main.ts', { NODE_ENV: 'production', PAYMENT_PROVIDER: 'stripe' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('invalid configuration: STRIPE_API_KEY is required in production when PAYMENT_PROVIDER=stripe');
+  });
+
   it('stops the API with one clear line when API_PORT is not a number', () => {
     const result = start('api/main.ts', { API_PORT: 'eighty' });
     expect(result.status).toBe(1);

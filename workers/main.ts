@@ -11,7 +11,7 @@ import Redis from 'ioredis';
 import { createOrderActivities } from '../activities';
 import { createWebhookActivities } from '../activities/webhooks';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
-import { PaymentSimulator } from '../activities/adapters/payment-simulator';
+import { createPaymentAdapter } from '../activities/adapters/payment-provider';
 import { createDataSource } from '../entities/data-source';
 import { MIGRATION_TASK_QUEUE, ORDERS_TASK_QUEUE, WEBHOOKS_TASK_QUEUE } from '../domain/ids';
 import { loadConfig, workerSchema } from '../runtime/config';
@@ -61,7 +61,7 @@ async function main() {
       dataSource,
       redis,
       logger,
-      payment: new PaymentSimulator({ dataSource, latencyMs: config.PAYMENT_LATENCY_MS }),
+      payment: createPaymentAdapter(config, dataSource),
       carrier: new CarrierSimulator({
         dataSource,
         latencyMs: config.CARRIER_LATENCY_MS,

@@ -12,7 +12,7 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import { CarrierSimulator, createOrderActivities, PaymentSimulator } from '../../activities';
+import { CarrierSimulator, createOrderActivities, type PaymentAdapter, PaymentSimulator } from '../../activities';
 import type { CarrierDispatchEvent } from '../../activities/adapters/carrier-dispatcher';
 import type { OrderActivities } from '../../activities/contract';
 import type { CreateOrderInput, OrderLineInput, ShippingAddress } from '../../domain';
@@ -279,6 +279,8 @@ export interface SagaTestBedOptions {
   noWorker?: boolean;
   /** The shared dev server (default), or a time-skipping test server of the file's own. */
   server?: 'dev' | 'time-skipping';
+  /** Another payment provider for the activities (the file's simulator stays in `payment`). */
+  paymentAdapter?: PaymentAdapter;
 }
 
 /**
@@ -323,7 +325,7 @@ export class SagaTestBed {
     this.activities = createOrderActivities({
       dataSource: this.dataSource,
       redis: this.redis,
-      payment: this.payment,
+      payment: this.options.paymentAdapter ?? this.payment,
       carrier: this.carrier,
       logger: pino({ level: 'silent' }),
     });
