@@ -4,8 +4,9 @@
 //
 //   npx tsx bench/stacks.ts [--orders 400] [--clients 25,50] [--steady-seconds 20]
 //
-// Each stack is started with the per-client rate limit lifted and stopped afterwards (it stops a
-// running `./dev up` first: both use the same ports). Prints one table: throughput, latency and
+// Each stack starts from empty data (`./dev clean up cluster` first: orders left by earlier runs
+// would still be worked off, and measured) with the per-client rate limit lifted, and is stopped
+// afterwards (it stops a running `./dev up` first: both use the same ports). Prints one table: throughput, latency and
 // CPU per order of each kind of process, side by side.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -67,7 +68,7 @@ function byKind(costs: Costs): Costs {
 }
 
 async function main(): Promise<void> {
-  await runCommand(DEV, ['down'], { timeoutMs: FIFTEEN_MINUTES });
+  await runCommand(DEV, ['clean', 'up', 'cluster'], { timeoutMs: FIFTEEN_MINUTES });
   try {
     printTable(await runStacks());
   } finally {

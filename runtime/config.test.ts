@@ -11,12 +11,14 @@ describe('configuration', () => {
   it('chooses the payment provider; Stripe needs a key in production, elsewhere a stripe-mock base will do', () => {
     expect(parseConfig(workerSchema, {}).PAYMENT_PROVIDER).toBe('simulator');
     const stripe = { PAYMENT_PROVIDER: 'stripe' };
-    expect(() => parseConfig(workerSchema, { ...stripe, NODE_ENV: 'production', STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toThrow(
+    // Production's other refusals (a missing payload key) satisfied, so the Stripe rule is what speaks.
+    const production = { NODE_ENV: 'production', PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` };
+    expect(() => parseConfig(workerSchema, { ...stripe, ...production, STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toThrow(
       /^invalid configuration: STRIPE_API_KEY is required in production when PAYMENT_PROVIDER=stripe$/,
     );
     expect(() => parseConfig(workerSchema, stripe)).toThrow(/^invalid configuration: STRIPE_API_KEY is required when PAYMENT_PROVIDER=stripe/);
     expect(parseConfig(workerSchema, { ...stripe, STRIPE_API_BASE: 'http://127.0.0.1:12111' })).toMatchObject({ PAYMENT_PROVIDER: 'stripe', STRIPE_API_BASE: 'http://127.0.0.1:12111' });
-    expect(parseConfig(workerSchema, { ...stripe, NODE_ENV: 'production', STRIPE_API_KEY: 'rk_live_abc123' }).STRIPE_API_KEY).toBe('rk_live_abc123');
+    expect(parseConfig(workerSchema, { ...stripe, ...production, STRIPE_API_KEY: 'rk_live_abc123' }).STRIPE_API_KEY).toBe('rk_live_abc123');
     // A key that is not one is named, and never echoed.
     expect(() => parseConfig(workerSchema, { ...stripe, STRIPE_API_KEY: 'pk_live_secretish' })).toThrow(/^invalid configuration: STRIPE_API_KEY must be a Stripe secret or restricted key \(sk_\.\.\. \/ rk_\.\.\.\) \(got "\*\*\*"\)$/);
     expect(() => parseConfig(workerSchema, { STRIPE_API_BASE: 'http://127.0.0.1:12111/v1' })).toThrow(/^invalid configuration: STRIPE_API_BASE /);

@@ -178,6 +178,7 @@ describe('deploy/k8s/overlays/production', () => {
       JWT_SECRET: randomBytes(36).toString('base64'),
       API_CLIENTS: JSON.stringify([{ id: 'shop-client', storefront: 'shop', secretHash: await hashSecret('s3cret'), scopes: ['orders:read', 'orders:write'] }]),
       PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      CARRIER_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
     };
     const apiEnv = containerEnv(production, container(api), secrets);
     expect(apiEnv).toMatchObject({ NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_URLS: 'false' });
