@@ -38,7 +38,7 @@ describe('the refund formula', () => {
     ['never more than is still captured', { returned: [{ sku: 'A', quantity: 2 }], refunded: 9000 }, { subtotal: 3998, discount: 400, shipping: 0, tax: 180, total: 338 }],
     ['nothing received, nothing refunded', { returned: [{ sku: 'A', quantity: 0 }] }, { subtotal: 0, discount: 0, shipping: 0, tax: 0, total: 0 }],
   ])('%s', (_what, overrides, refund) => {
-    expect(refundForReturn({ ...base, returned: [], ...overrides })).toEqual(refund);
+    expect(refundForReturn({ ...base, ...overrides })).toEqual(refund);
   });
 
   it('has no tax where the shipping country has none', () => {
