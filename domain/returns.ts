@@ -11,15 +11,6 @@ export const CLAIMING_RETURN_STATUSES: readonly ReturnStatus[] = ['REQUESTED', '
 export const RETURN_DISPOSITIONS = ['restock', 'damaged'] as const;
 export type ReturnDisposition = (typeof RETURN_DISPOSITIONS)[number];
 
-export const RETURN_EVENT_TYPES = [
-  'return.requested',
-  'return.received',
-  'inventory.restocked',
-  'payment.refunded',
-  'return.expired',
-  'return.cancelled',
-] as const;
-
 export const DEFAULT_RETURN_WINDOW_DAYS = 30;
 export const DEFAULT_RETURN_RECEIPT_DAYS = 14;
 const DAY_MS = 24 * 60 * 60 * 1000;
