@@ -1,12 +1,8 @@
 // The activities the return workflow calls, as types only (workflows/return.ts imports this file
 // with `import type`). Each is idempotent: the return's id and state in PostgreSQL say what is done.
-import type { ReturnDisposition, ReturnProblem, ReturnStatus, RequestedReturnLine, RefundBreakdown } from '../domain/returns';
+import type { ReceivedReturnLine, RefundBreakdown, RequestedReturnLine, ReturnProblem, ReturnStatus } from '../domain/returns';
 
-export interface ReceivedLine {
-  sku: string;
-  receivedQuantity: number;
-  disposition: ReturnDisposition;
-}
+export type ReceivedLine = ReceivedReturnLine;
 
 export type RequestedReturn =
   | { accepted: true; rma: string; expiresAt: string }

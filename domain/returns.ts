@@ -31,6 +31,13 @@ export interface RequestedReturnLine extends ReturnQuantity {
   reason?: string | null;
 }
 
+/** What arrived of one returned SKU and what becomes of it. */
+export interface ReceivedReturnLine {
+  sku: string;
+  receivedQuantity: number;
+  disposition: ReturnDisposition;
+}
+
 /** The refund object of a return; `total` is what goes back to the card. */
 export type RefundBreakdown = Totals;
 
