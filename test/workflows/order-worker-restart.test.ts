@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stockOf } from '../support/db';
+import { someoneWaitsOnLock, stockOf } from '../support/db';
 import { killProcess, startWorkerProcess as startWorkerProcessOn } from './support/worker-process';
 import { orderWorkflowId, stepIdempotencyKey } from '../../domain/ids';
 import { cancelUpdate } from '../../workflows/order-definitions';
@@ -100,14 +100,7 @@ describe('a worker that dies mid-saga', () => {
       const placing = bed.place(order);
       placing.catch(() => undefined);
       await eventually(
-        async () =>
-          Number(
-            (
-              await bed.dataSource.query(
-                `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM products WHERE sku = ANY%FOR NO KEY UPDATE%'`,
-              )
-            )[0].n,
-          ) > 0,
+        () => someoneWaitsOnLock(bed.dataSource, '%FROM products WHERE sku = ANY%FOR NO KEY UPDATE%'),
         'the reservation to wait on the product row',
       );
 

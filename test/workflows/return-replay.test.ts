@@ -5,10 +5,9 @@
 //   RECORD_HISTORIES=1 ./dev test test/workflows/return-replay.test.ts
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import { returnWorkflowId } from '../../domain/ids';
 import {
   cancelReturnUpdate,
@@ -18,7 +17,7 @@ import {
   type ReturnWorkflowInput,
   returnWorkflowStartOptions,
 } from '../../workflows/return-definitions';
-import { SagaTestBed, historyFromJson, historyToJson, orderWorkflowBundle, stateEventually } from '../support/temporal';
+import { SagaTestBed, historyToJson, replayFailures, stateEventually } from '../support/temporal';
 
 jest.setTimeout(300_000);
 
@@ -90,13 +89,6 @@ describe('stored return histories', () => {
 
   it('replays every stored return history against the current workflow code', async () => {
     const files = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json')).sort();
-    const histories = await Promise.all(
-      files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJson(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8'))) })),
-    );
-    const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await orderWorkflowBundle() }, histories)) {
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await replayFailures(HISTORIES, files)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { returnWorkflowId, stepIdempotencyKey } from '../../domain/ids';
 import { receiveReturnUpdate, requestReturnUpdate, RETURN_WORKFLOW_TYPE, returnWorkflowStartOptions } from '../../workflows/return-definitions';
-import { stockOf } from '../support/db';
+import { someoneWaitsOnLock, stockOf } from '../support/db';
 import { SagaTestBed, activityRunning, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
 import { killProcess, startWorkerProcess } from './support/worker-process';
 
@@ -66,14 +66,7 @@ it('finishes the return on another worker: refund paid once, stock moved once (S
     const receiving = handle.executeUpdate(receiveReturnUpdate, { args: [{ lines: [{ sku, receivedQuantity: 2, disposition: 'restock' }] }] });
     receiving.catch(() => undefined);
     await eventually(
-      async () =>
-        Number(
-          (
-            await bed.dataSource.query(
-              `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM products WHERE sku = ANY%FOR NO KEY UPDATE%'`,
-            )
-          )[0].n,
-        ) > 0,
+      () => someoneWaitsOnLock(bed.dataSource, '%FROM products WHERE sku = ANY%FOR NO KEY UPDATE%'),
       'the receive to wait on the product row',
     );
     killProcess(child);
