@@ -82,7 +82,7 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
     async () => {
       cancelRequested = true;
       closing = true;
-      await condition(() => state.status === 'CANCELLED');
+      await condition(() => state.status !== 'REQUESTED');
       return snapshot();
     },
     { validator: mayChange },
