@@ -77,12 +77,8 @@ export class ReturnWorkflows {
 
 function returnFailureToApiError(err: unknown, returnId: string): unknown {
   if (err instanceof ApiError || err instanceof WorkflowExecutionAlreadyStartedError) return err;
-  if (err instanceof WorkflowNotFoundError) {
-    if (/already completed|already finished|closed/i.test(err.message)) {
-      return errors.conflict('return_finished', `Return ${returnId} is finished; it cannot change any more.`);
-    }
-    return errors.notFound(`Return ${returnId}`);
-  }
+  // The routes found the return in the projection first: a workflow not found there has finished.
+  if (err instanceof WorkflowNotFoundError) return errors.conflict('return_finished', `Return ${returnId} is finished; it cannot change any more.`);
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const cause = err.cause;
     const problems = (Array.isArray(cause.details?.[0]) ? cause.details[0] : []) as Problem[];

@@ -155,7 +155,9 @@ export function returnRoutes({ deps, cache }: { deps: ApiDeps; cache: OrderCache
   app.openapi(receiveRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { lines } = c.req.valid('json').data.attributes;
-    await visibleReturn(c, id);
+    const row = await visibleReturn(c, id);
+    // A return that moved on (its workflow may have finished) answers from the projection.
+    if (row.status !== 'REQUESTED') throw errors.conflict('illegal_transition', `Return ${id} is ${row.status}; only a REQUESTED return can be received.`);
     await workflows.receive(id, lines);
     return c.json(await answer(id), 200, JSON_API_HEADERS);
   });
@@ -173,7 +175,10 @@ export function returnRoutes({ deps, cache }: { deps: ApiDeps; cache: OrderCache
   app.openapi(cancelRoute, async (c) => {
     const { id } = c.req.valid('param');
     const row = await visibleReturn(c, id);
-    if (row.status !== 'CANCELLED') await workflows.cancel(id);
+    if (row.status !== 'CANCELLED' && row.status !== 'REQUESTED') {
+      throw errors.conflict('illegal_transition', `Return ${id} is ${row.status}; only a REQUESTED return can be cancelled.`);
+    }
+    if (row.status === 'REQUESTED') await workflows.cancel(id);
     return c.json(await answer(id), 200, JSON_API_HEADERS);
   });
 
