@@ -25,7 +25,7 @@ const LAYERS = {
   legacy: { imports: ['domain', 'entities'] },
   activities: { imports: ['domain', 'entities', 'runtime'], types: ['legacy'] },
   workflows: { imports: ['domain'], types: ['activities'] },
-  api: { imports: ['domain', 'entities', 'runtime', 'workflows/order-definitions', 'workflows/request-cause'] },
+  api: { imports: ['domain', 'entities', 'runtime', 'workflows/order-definitions', 'workflows/return-definitions', 'workflows/request-cause'] },
   workers: { imports: ['domain', 'entities', 'runtime', 'activities', 'workflows'] },
 };
 

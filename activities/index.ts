@@ -13,6 +13,8 @@ import { orderActivities } from './order';
 import { orderChangeActivities } from './order-change';
 import type { ActivityContext } from './order-events';
 import { paymentActivities } from './payment';
+import type { ReturnActivities } from './return-contract';
+import { returnActivities } from './returns';
 import { shipmentActivities } from './shipment';
 
 export interface OrderActivitiesDeps {
@@ -24,7 +26,8 @@ export interface OrderActivitiesDeps {
   logger?: Logger;
 }
 
-export function createOrderActivities(deps: OrderActivitiesDeps): OrderActivities {
+/** The order saga's and the return workflow's activities (one worker serves both on `orders`). */
+export function createOrderActivities(deps: OrderActivitiesDeps): OrderActivities & ReturnActivities {
   const logger = deps.logger ?? pino({ name: 'order-activities' });
   const ctx: ActivityContext = {
     dataSource: deps.dataSource,
@@ -41,10 +44,12 @@ export function createOrderActivities(deps: OrderActivitiesDeps): OrderActivitie
     ...invoiceActivities(ctx),
     ...paymentActivities(ctx),
     ...shipmentActivities(ctx),
+    ...returnActivities(ctx),
   };
 }
 
 export type { OrderActivities, PlacedOrder, RecordOrderEventInput, ShipmentRef } from './contract';
+export type { ReceivedLine, ReturnActivities } from './return-contract';
 export type { CarrierAdapter, CarrierBooking, PaymentAdapter } from './adapters/types';
 export { PaymentDeclinedError, ProviderRefusedError, ProviderUnavailableError } from './adapters/types';
 export { PaymentSimulator, type PaymentSimulatorOptions } from './adapters/payment-simulator';

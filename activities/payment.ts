@@ -45,7 +45,8 @@ function asActivityFailure(err: unknown): unknown {
   return err; // technical: retried by the workflow's policy
 }
 
-async function callProvider<T>(step: string, call: () => Promise<T>): Promise<T> {
+/** A provider call that heartbeats, with the provider's errors as activity failures. */
+export async function callProvider<T>(step: string, call: () => Promise<T>): Promise<T> {
   throwIfCancelled();
   try {
     return await whileHeartbeating(step, call);

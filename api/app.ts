@@ -28,6 +28,7 @@ import { oauthRoutes } from './routes/oauth';
 import { orderStreamRoutes } from './routes/order-stream';
 import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
+import { returnRoutes } from './routes/returns';
 import { productRoutes } from './routes/products';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { OrderWorkflows } from './temporal-calls';
@@ -133,6 +134,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', orderStreamRoutes({ deps, hub, cache }));
   app.route('/v1', billingRoutes({ deps, workflows, cache }));
   app.route('/v1', paymentRoutes({ deps, cache }));
+  app.route('/v1', returnRoutes({ deps, cache }));
   app.route('/v1', migrationRunRoutes(deps));
   app.route('/v1', eventFeedRoutes(deps));
   app.route('/v1', webhookEndpointRoutes(deps));

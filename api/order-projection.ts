@@ -22,8 +22,8 @@ export interface OrderSnapshot {
   trackingNumber: string | null;
   legacyOrderNo: number | null;
   eventSeq: number;
-  /** Sums of the payment ledger; absent in snapshots cached before the ledger existed. */
-  payment?: PaymentTotals;
+  /** Sums of the payment ledger and of the credit notes; absent in snapshots cached before the ledger existed. */
+  payment?: PaymentTotals & { credited?: number };
   createdAt: string;
   updatedAt: string;
 }
@@ -42,7 +42,8 @@ const ORDER_COLUMNS = `
                  'authorized', COALESCE(sum(m.amount) FILTER (WHERE m.kind IN ('authorization', 'increment')), 0)
                                - COALESCE(sum(m.amount) FILTER (WHERE m.kind = 'void'), 0),
                  'captured', COALESCE(sum(m.amount) FILTER (WHERE m.kind = 'capture'), 0),
-                 'refunded', COALESCE(sum(m.amount) FILTER (WHERE m.kind = 'refund'), 0))
+                 'refunded', COALESCE(sum(m.amount) FILTER (WHERE m.kind = 'refund'), 0),
+                 'credited', (SELECT -COALESCE(sum(c.total), 0) FROM credit_notes c WHERE c.order_id = o.id))
           FROM payment_movements m WHERE m.order_id = o.id AND m.status = 'succeeded') AS payment`;
 
 const LOAD_ORDER_SQL = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`;
@@ -66,7 +67,7 @@ interface OrderRow {
   created_at: Date;
   updated_at: Date;
   lines: OrderSnapshot['lines'];
-  payment: { authorized: number | string; captured: number | string; refunded: number | string };
+  payment: { authorized: number | string; captured: number | string; refunded: number | string; credited: number | string };
 }
 
 /**
@@ -109,7 +110,12 @@ function snapshotOfRow(row: OrderRow): OrderSnapshot {
     trackingNumber: row.tracking_number,
     legacyOrderNo: row.legacy_order_no,
     eventSeq: row.event_seq,
-    payment: { authorized: Number(row.payment.authorized), captured: Number(row.payment.captured), refunded: Number(row.payment.refunded) },
+    payment: {
+      authorized: Number(row.payment.authorized),
+      captured: Number(row.payment.captured),
+      refunded: Number(row.payment.refunded),
+      credited: Number(row.payment.credited),
+    },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -156,7 +162,7 @@ export function orderResource(order: OrderSnapshot) {
       trackingNumber: order.trackingNumber,
       legacyOrderNo: order.legacyOrderNo,
       version: order.eventSeq,
-      payment: paymentSummary(order.totals?.total ?? null, order.payment ?? NO_PAYMENT),
+      payment: paymentOf(order),
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
     },
@@ -168,6 +174,7 @@ export function orderResource(order: OrderSnapshot) {
       invoice: { data: null, links: { related: `/v1/orders/${order.id}/invoice` } },
       events: { data: null, links: { related: `/v1/orders/${order.id}/events` } },
       payments: { data: null, links: { related: `/v1/orders/${order.id}/payments` } },
+      returns: { data: null, links: { related: `/v1/orders/${order.id}/returns` } },
     },
     links: { self: `/v1/orders/${order.id}` },
   };
@@ -235,4 +242,10 @@ export async function listOrders(
     links: { self: selfLink(url), next: next ? nextLink(url, next) : null },
     meta: { pageSize: size },
   };
+}
+
+/** The order's `payment` attribute: the ledger's sums, the balance net of credit notes. */
+function paymentOf(order: OrderSnapshot) {
+  const { authorized, captured, refunded, credited = 0 }: PaymentTotals & { credited?: number } = order.payment ?? NO_PAYMENT;
+  return paymentSummary(order.totals?.total ?? null, { authorized, captured, refunded }, credited);
 }

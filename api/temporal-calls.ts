@@ -117,22 +117,27 @@ export class OrderWorkflows {
     return this.client.workflow.getHandle(orderWorkflowId(orderId));
   }
 
-  /** Runs `fn` with the gRPC deadline set and a timer as a second guard (a lazy connection can hang). */
   private async call<T>(orderId: string, fn: () => Promise<T>): Promise<T> {
-    const { timeoutMs } = this.options;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        this.client.withDeadline(Date.now() + timeoutMs, fn),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new DeadlineExceeded(`no answer from Temporal within ${timeoutMs} ms`)), timeoutMs + 100);
-        }),
-      ]);
+      return await withTemporalDeadline(this.client, this.options.timeoutMs, fn);
     } catch (err) {
       throw temporalFailureToApiError(err, orderId);
-    } finally {
-      clearTimeout(timer);
     }
+  }
+}
+
+/** Runs `fn` with the gRPC deadline set and a timer as a second guard (a lazy connection can hang). */
+export async function withTemporalDeadline<T>(client: Client, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      client.withDeadline(Date.now() + timeoutMs, fn),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DeadlineExceeded(`no answer from Temporal within ${timeoutMs} ms`)), timeoutMs + 100);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -143,7 +148,8 @@ export class OrderWorkflows {
  */
 const WORKFLOW_TASK_FAILING = /workflow ?task in failed state/i;
 
-function isUnavailable(err: unknown): boolean {
+/** Temporal is away or too slow now (503 with Retry-After), as opposed to a refusal. */
+export function isUnavailable(err: unknown): boolean {
   if (err instanceof DeadlineExceeded || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   if (WORKFLOW_TASK_FAILING.test(`${(err as Error)?.message} ${(err as { cause?: Error })?.cause?.message}`)) return true;
   const cause = err instanceof ServiceError ? err.cause : err;

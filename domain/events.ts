@@ -25,6 +25,13 @@ export const ORDER_EVENT_TYPES = [
   'order.resumed',
   /** An order workflow took over a migrated legacy order (the migration wrote its projection). */
   'order.adopted',
+  // Returns (a workflow each, return-<id>); their events belong to the order's trail and feed.
+  'return.requested',
+  'return.received',
+  'inventory.restocked',
+  'payment.refunded',
+  'return.expired',
+  'return.cancelled',
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 

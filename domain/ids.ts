@@ -29,6 +29,12 @@ export function orderIdFromWorkflowId(wid: string): string {
   return wid.slice(ORDER_WORKFLOW_PREFIX.length);
 }
 
+/** One workflow per return: 'return-<returnId>' (its refund key: stepIdempotencyKey(id, 'refund')). */
+export function returnWorkflowId(returnId: string): string {
+  if (typeof returnId !== 'string' || returnId === '') throw new RangeError('returnId must be a non-empty string');
+  return `return-${returnId}`;
+}
+
 /**
  * The idempotency key an activity sends to its provider for one saga step:
  * 'order-<id>:authorize', or 'order-<id>:invoice:2' for a step repeated per revision.

@@ -9,3 +9,4 @@ export * from './failures';
 export * from './storefronts';
 export * from './payment-ledger';
 export * from './document-numbers';
+export * from './returns';

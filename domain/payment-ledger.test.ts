@@ -25,3 +25,9 @@ describe('payment summary', () => {
     expect(paymentSummary(4000, sum(['authorization', 5000], ['capture', 4000], ['refund', 1500]))).toMatchObject({ refunded: 1500, balance: 1500 });
   });
 });
+
+describe('payment summary after a return', () => {
+  it('nets the total of credit notes, so a refunded return is not owed', () => {
+    expect(paymentSummary(9338, sum(['authorization', 9338], ['capture', 9338], ['refund', 1889]), 1889).balance).toBe(0);
+  });
+});

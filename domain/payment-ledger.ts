@@ -19,15 +19,16 @@ export interface PaymentSummary extends PaymentTotals {
   /**
    * What the customer still owes (negative: is owed). Before any capture, the order total less what
    * is authorized (0 when the hold covers it; negative after an edit down: the capture will be
-   * smaller); once captured, total − (captured − refunded), as DESIGN.md defines it.
+   * smaller); once captured, total − (captured − refunded), as DESIGN.md defines it, with total net of credit notes.
    */
   balance: Cents;
 }
 
 export const NO_PAYMENT: PaymentTotals = { authorized: 0, captured: 0, refunded: 0 };
 
-export function paymentSummary(total: Cents | null, totals: PaymentTotals): PaymentSummary {
-  const owed = total ?? 0;
+/** `credited`: the order's credit notes (returns refunded), so a refunded return is not shown as owed. */
+export function paymentSummary(total: Cents | null, totals: PaymentTotals, credited: Cents = 0): PaymentSummary {
+  const owed = (total ?? 0) - credited;
   const balance = totals.captured > 0 ? owed - (totals.captured - totals.refunded) : owed - totals.authorized;
   return { ...totals, balance };
 }

@@ -12,6 +12,7 @@ import { DocumentNumber } from './document-number';
 import { Product, StockMovement } from './product';
 import { Shipment } from './shipment';
 import { SimSwitch } from './sim-switch';
+import { CreditNote, OrderReturn, ReturnLineRow } from './return';
 import { MigrationAdoption } from './migration-adoption';
 import { MigrationDiscrepancy } from './migration-discrepancy';
 import { MigrationQuarantine } from './migration-quarantine';
@@ -30,6 +31,9 @@ export const entities = [
   Payment,
   PaymentMovement,
   DocumentNumber,
+  OrderReturn,
+  ReturnLineRow,
+  CreditNote,
   Shipment,
   SimSwitch,
   MigrationRun,

@@ -8,6 +8,7 @@ export * from './invoice';
 export * from './payment';
 export * from './payment-movement';
 export * from './document-number';
+export * from './return';
 export * from './shipment';
 export * from './sim-switch';
 export { migrations } from './migrations';

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MIGRATION_SCHEDULE_ID } from '../domain/ids';
 import { DEFAULT_LEGACY_STOREFRONT, STOREFRONT_PATTERN } from '../domain/storefronts';
+import { DEFAULT_RETURN_RECEIPT_DAYS, DEFAULT_RETURN_WINDOW_DAYS } from '../domain/returns';
 import { parseEncryptionKeys } from './payload-codec';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -89,6 +90,10 @@ export const apiSchema = baseSchema.extend({
   CACHE_TTL_SECONDS: positiveInt.default(60),
   /** Task queue the API starts order workflows on; tests give each file its own. */
   ORDERS_TASK_QUEUE: z.string().min(1).default('orders'),
+  /** A delivered order can be returned for this many days after delivery. */
+  RETURN_WINDOW_DAYS: positiveInt.default(DEFAULT_RETURN_WINDOW_DAYS),
+  /** A requested return nobody receives within this many days ends EXPIRED (the return workflow's timer). */
+  RETURN_RECEIPT_DAYS: positiveInt.default(DEFAULT_RETURN_RECEIPT_DAYS),
   /** The migration Schedule POST /v1/migration-runs triggers; tests give each file its own. */
   MIGRATION_SCHEDULE_ID: z.string().min(1).default(MIGRATION_SCHEDULE_ID),
   /** How long an idempotency record (the stored response) is kept per client and key. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `./dev demo`: a walk through the API with curl against the running stack (`./dev up`),
-# printing each request and answer: token, customer, product, order, watch it move, cancel one.
+# printing each request and answer: token, customer, product, order, watch it move, cancel one,
+# return one unit of the delivered order.
 set -euo pipefail
 API_URL=${API_URL:-http://127.0.0.1:3000}
 command -v curl >/dev/null || { echo "demo: curl is required" >&2; exit 1; }
@@ -73,5 +74,17 @@ second=$(show POST /v1/orders "$(order_body 1)" -H "Idempotency-Key: demo-order2
 second_id=$(printf '%s' "$second" | json data.id)
 show DELETE "/v1/orders/$second_id" "" -H "X-Request-Id: demo-cancel-$suffix" >/dev/null
 show GET "/v1/orders/$second_id/events" >/dev/null
+echo; echo "7. a return of one unit of the delivered order: requested (RMA number), received by an operator, refunded (credit note)" >&2
+if [ "$last" = DELIVERED ]; then
+  ret=$(show POST "/v1/orders/$order_id/returns" "{\"data\":{\"type\":\"returns\",\"attributes\":{\"lines\":[{\"sku\":\"$sku\",\"quantity\":1,\"reason\":\"changed my mind\"}]}}}" -H "Idempotency-Key: demo-return-$suffix")
+  return_id=$(printf '%s' "$ret" | json data.id)
+  show POST "/v1/returns/$return_id/receive" "{\"data\":{\"type\":\"returns\",\"attributes\":{\"lines\":[{\"sku\":\"$sku\",\"receivedQuantity\":1,\"disposition\":\"restock\"}]}}}" >/dev/null
+  echo "   the refund is a row of the payment ledger; the order's balance stays 0 (its total is net of the credit note)" >&2
+  show GET "/v1/orders/$order_id/payments" >/dev/null
+  show GET "/v1/orders/$order_id" >/dev/null
+else
+  echo "   skipped: the order is $last, not DELIVERED" >&2
+fi
+
 show DELETE "/v1/webhook-endpoints/$endpoint_id" >/dev/null
-echo; echo "demo done: see both orders in the Temporal UI (${TEMPORAL_UI_URL:-http://127.0.0.1:8233})" >&2
+echo; echo "demo done: see the orders and the return (return-${return_id:-}) in the Temporal UI (${TEMPORAL_UI_URL:-http://127.0.0.1:8233})" >&2

@@ -9,6 +9,7 @@ import { MigrationTables1795651200100 } from './1795651200100-migration-tables';
 import { AdoptNewLegacyOrders1795651200101 } from './1795651200101-adopt-new-legacy-orders';
 import { StorefrontsAndActors1795651200102 } from './1795651200102-storefronts-and-actors';
 import { PaymentLedgerAndDocumentNumbers1795651200300 } from './1795651200300-payment-ledger-and-document-numbers';
+import { ReturnsAndCreditNotes1795651200400 } from './1795651200400-returns-and-credit-notes';
 import { EventsOut1795651200500 } from './1795651200500-events-out';
 
 export const migrations = [
@@ -21,5 +22,6 @@ export const migrations = [
   AdoptNewLegacyOrders1795651200101,
   StorefrontsAndActors1795651200102,
   PaymentLedgerAndDocumentNumbers1795651200300,
+  ReturnsAndCreditNotes1795651200400,
   EventsOut1795651200500,
 ];

@@ -110,3 +110,9 @@ export async function stockOf(dataSource: DataSource, sku: string): Promise<{ on
   const [row]: { on_hand: number; reserved: number }[] = await dataSource.query('SELECT on_hand, reserved FROM products WHERE sku = $1', [sku]);
   return { onHand: row.on_hand, reserved: row.reserved, available: row.on_hand - row.reserved };
 }
+
+/** True while some session waits on a row lock in a statement like `queryLike` (a LIKE pattern). */
+export async function someoneWaitsOnLock(dataSource: DataSource, queryLike: string): Promise<boolean> {
+  const [row]: { n: string }[] = await dataSource.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [queryLike]);
+  return Number(row.n) > 0;
+}

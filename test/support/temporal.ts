@@ -3,12 +3,13 @@
 // catalogue fixtures written through the data source, and `placeOrder`, which starts an order
 // with update-with-start exactly as the API does.
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Client, type WorkflowHandle, WithStartWorkflowOperation } from '@temporalio/client';
 import * as temporalRoot from '@temporalio/proto';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -384,3 +385,16 @@ export class SagaTestBed {
     });
   }
 }
+
+/** Replays stored histories (JSON files, `files` relative to `dir`) against the current workflow bundle: one line per failure. */
+export async function replayFailures(dir: string, files: string[]): Promise<string[]> {
+  const histories = await Promise.all(
+    files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJson(JSON.parse(await readFile(path.join(dir, file), 'utf8'))) })),
+  );
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await orderWorkflowBundle() }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  return failures;
+}
+

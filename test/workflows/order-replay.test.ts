@@ -12,20 +12,18 @@
 // the scenarios record their histories again with the new code.
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CreateOrderInput } from '../../domain';
-import { Worker } from '@temporalio/worker';
 import { clientAddingCause } from '../../api/request-cause-header';
 import { withRequestContext } from '../../runtime/logger';
 import {
   FAST_PROVIDER_RETRY,
   SagaTestBed,
   type OrderHandle,
-  historyFromJson,
   historyToJson,
   orderInput,
-  orderWorkflowBundle,
+  replayFailures,
   placeOrder,
   stateEventually,
 } from '../support/temporal';
@@ -383,14 +381,6 @@ describe('stored order histories', () => {
   it('replays every stored history against the current workflow code', async () => {
     const files = (await readdir(HISTORIES, { recursive: true })).filter((file) => file.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThan(Object.keys(SCENARIOS).length); // and the generations before the last patch
-    const histories = await Promise.all(
-      files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJson(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8'))) })),
-    );
-
-    const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await orderWorkflowBundle() }, histories)) {
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await replayFailures(HISTORIES, files)).toEqual([]);
   });
 });

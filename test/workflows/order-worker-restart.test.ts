@@ -1,10 +1,11 @@
 // A worker dies mid-saga and another takes over: the order completes, and nothing is reserved,
 // invoiced, authorized, shipped or captured twice.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stockOf } from '../support/db';
+import { someoneWaitsOnLock, stockOf } from '../support/db';
+import { killProcess, startWorkerProcess as startWorkerProcessOn } from './support/worker-process';
 import { orderWorkflowId, stepIdempotencyKey } from '../../domain/ids';
 import { cancelUpdate } from '../../workflows/order-definitions';
 import { HAPPY_PATH_EVENTS, SagaTestBed, activityRunning, eventTypes, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
@@ -29,33 +30,11 @@ afterAll(async () => {
   await rm(bundleDir, { recursive: true, force: true });
 });
 
-function kill(proc: ChildProcess): void {
-  proc.kill('SIGKILL');
-  proc.stdout?.destroy();
-  proc.stderr?.destroy();
-}
+const kill = killProcess;
 
 /** Starts an order worker in another process on the bed's task queue; resolves once it polls. */
 function startWorkerProcess(env: Record<string, string> = {}): Promise<ChildProcess> {
-  // `--import tsx` compiles in this very process (the tsx CLI would put a wrapper process between).
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'order-worker-process.ts')], {
-    env: {
-      ...process.env,
-      TASK_QUEUE: bed.taskQueue,
-      WORKFLOW_BUNDLE_PATH: path.join(bundleDir, 'workflow-bundle.js'),
-      PAYMENT_LATENCY_MS: '3000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(proc);
-    });
-    proc.once('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready: ${stderr}`)));
-  });
+  return startWorkerProcessOn(bed.taskQueue, path.join(bundleDir, 'workflow-bundle.js'), env);
 }
 
 async function expectDeliveredOnce(orderId: string, sku: string): Promise<void> {
@@ -121,14 +100,7 @@ describe('a worker that dies mid-saga', () => {
       const placing = bed.place(order);
       placing.catch(() => undefined);
       await eventually(
-        async () =>
-          Number(
-            (
-              await bed.dataSource.query(
-                `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM products WHERE sku = ANY%FOR NO KEY UPDATE%'`,
-              )
-            )[0].n,
-          ) > 0,
+        () => someoneWaitsOnLock(bed.dataSource, '%FROM products WHERE sku = ANY%FOR NO KEY UPDATE%'),
         'the reservation to wait on the product row',
       );
 
