@@ -1,10 +1,11 @@
 // The migration Schedule (`legacy-migration`): created or brought up to date by the worker at
 // start. POST /v1/migration-runs and `./dev migrate` trigger it (api/migration-trigger.ts).
 // Client-only: no worker SDK here.
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { MIGRATION_SCHEDULE_ID, MIGRATION_TASK_QUEUE } from '../domain/ids';
 import { MIGRATION_WORKFLOW_TYPE, type MigrationWorkflowInput, type migrationWorkflow } from '../workflows/migration';
+import { upsertSchedule } from './schedules';
 
 export interface MigrationScheduleOptions {
   scheduleId?: string;
@@ -40,24 +41,11 @@ export async function ensureMigrationSchedule(client: Client, options: Migration
     // The server refuses a catch-up window under 10 s.
     catchupWindow: options.catchupWindow ?? Math.max(10_000, options.intervalSeconds * 1000),
   };
-  try {
-    await client.schedule.create<typeof migrationWorkflow>({
-      scheduleId,
-      spec,
-      action,
-      policies,
-      state: { paused: options.pausedOnCreate ?? false, note: options.pausedOnCreate ? 'created paused' : 'created by the migration worker' },
-    });
-    return { scheduleId, created: true };
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).update<typeof migrationWorkflow>((previous) => ({
-    ...previous,
+  return upsertSchedule<typeof migrationWorkflow>(client, {
+    scheduleId,
     spec,
     action,
-    policies: { ...previous.policies, ...policies },
-    state: { paused: previous.state.paused, note: previous.state.note },
-  }));
-  return { scheduleId, created: false };
+    policies,
+    state: { paused: options.pausedOnCreate ?? false, note: options.pausedOnCreate ? 'created paused' : 'created by the migration worker' },
+  });
 }

@@ -1,13 +1,14 @@
 // The worker for task queue `webhooks`: the dispatcher and the endpoints' delivery workflows
 // (workflows/webhooks.ts) with the webhook activities, and the dispatcher's Schedule, created or
 // brought up to date at start. Its own task queue, so deliveries scale (and stall) apart from orders.
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { DataConverter, Duration } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { WebhookActivities } from '../activities/webhooks';
 import { WEBHOOK_DISPATCH_SCHEDULE_ID, WEBHOOKS_TASK_QUEUE } from '../domain/ids';
 import type { webhookDispatchWorkflow } from '../workflows/webhooks';
 import { ORDER_WORKFLOWS_PATH } from './order-worker';
+import { upsertSchedule } from './schedules';
 
 export interface WebhookWorkerOptions {
   connection: NativeConnection;
@@ -53,18 +54,5 @@ export async function ensureWebhookDispatchSchedule(
     workflowExecutionTimeout: 5 * 60_000,
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 10_000 };
-  try {
-    await client.schedule.create<typeof webhookDispatchWorkflow>({ scheduleId, spec, action, policies, state: { note: 'created by the webhook worker' } });
-    return { scheduleId, created: true };
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).update<typeof webhookDispatchWorkflow>((previous) => ({
-    ...previous,
-    spec,
-    action,
-    policies: { ...previous.policies, ...policies },
-    state: { paused: previous.state.paused, note: previous.state.note },
-  }));
-  return { scheduleId, created: false };
+  return upsertSchedule<typeof webhookDispatchWorkflow>(client, { scheduleId, spec, action, policies, state: { note: 'created by the webhook worker' } });
 }
