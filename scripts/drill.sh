@@ -9,7 +9,8 @@
 #
 # DRILL_STATE (default .dev/drill) and DRILL_PORT_BASE (default 27000) let a second drill (the
 # test suite's short one) run beside the first. Ports: base+433 PostgreSQL, base+380 Redis,
-# base+233 Temporal (UI base+234), base+300 API (metrics base+464), worker metrics base+465.
+# base+233 Temporal (UI base+234), base+300 API (metrics base+464), worker metrics base+465,
+# the webhook receiver base+520.
 #
 # --cluster: the drill on the real Temporal server (scripts/cluster-stack.sh, on the drill's
 # PostgreSQL, its own ports from base+243), with two workers and two APIs (the second API on
@@ -42,7 +43,7 @@ ensure_redis
 
 stop_all() {
   local name
-  for name in api api-1 api-2 worker worker-1 worker-2; do stop_pidfile $name 10; done
+  for name in api api-1 api-2 worker worker-1 worker-2 webhook-receiver; do stop_pidfile $name 10; done
   stop_pidfile temporal 10
   redis_stop "$STATE/redis"
   pg_stop "$STATE/pg"

@@ -1,13 +1,17 @@
 // A webhook receiver that verifies every delivery with the Standard Webhooks reference verifier
 // (npm `standardwebhooks`) before trusting it, and deduplicates by webhook-id: the README's
-// receiver example, and what `./dev demo` points an endpoint at.
+// receiver example, and what `./dev demo` points an endpoint at. With RECORD_FILE set it also
+// appends every verified delivery, repeats included, as a JSON line (webhook-id, order id, seq,
+// type) before it answers: the fault drill checks those against order_events.
 //
-//   WEBHOOK_SECRET=whsec_... PORT=4000 node --import tsx scripts/webhook-receiver.ts
+//   WEBHOOK_SECRET=whsec_... PORT=4000 [RECORD_FILE=deliveries.jsonl] node --import tsx scripts/webhook-receiver.ts
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
 const webhook = new Webhook(process.env.WEBHOOK_SECRET ?? '');
 const seen = new Set<string>();
+const recordFile = process.env.RECORD_FILE;
 
 const server = createServer((req, res) => {
   let body = '';
@@ -23,6 +27,8 @@ const server = createServer((req, res) => {
       return;
     }
     const id = String(req.headers['webhook-id']);
+    // Written synchronously before the 2xx: a delivery we acknowledged is never missing from the file.
+    if (recordFile) appendFileSync(recordFile, `${JSON.stringify({ webhookId: id, orderId: event.data.orderId, seq: event.data.seq, type: event.type, at: Date.now() })}\n`);
     // Retries and replays repeat the webhook-id: do the work once, answer 2xx every time.
     if (!seen.has(id)) {
       seen.add(id);

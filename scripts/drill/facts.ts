@@ -1,6 +1,7 @@
 // What the invariants are checked against, read once after the orders settled: the projection,
 // the stock per product, the order workflows in Temporal, and what the drill itself recorded
-// (its orders, every HTTP answer, the fault windows, the processes' crashes).
+// (its orders, every HTTP answer, the fault windows, the processes' crashes) and what the webhook
+// receiver got.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { ORDER_WORKFLOW_TYPE, OrderSearchAttributes } from '../../workflows/order-definitions';
@@ -8,6 +9,7 @@ import type { FaultWindow } from './faults';
 import type { Answer } from './http';
 import type { Catalogue, DrillOrder } from './load';
 import type { OrderRow } from './settle';
+import type { ReceivedDelivery } from './webhooks';
 
 export interface StockRow {
   sku: string;
@@ -37,6 +39,8 @@ export interface DrillRecord {
   crashes: string[];
   /** When the drill started (Date.now()). */
   startedAt: number;
+  /** What the webhook receiver verified, in arrival order. */
+  deliveries: ReceivedDelivery[];
 }
 
 export interface DrillFacts extends DrillRecord {
@@ -51,6 +55,8 @@ export interface DrillFacts extends DrillRecord {
   stock: StockRow[];
   /** Every run of the order workflow type. */
   executions: Execution[];
+  /** The events of the accepted orders: their webhook-ids (`<orderId>:<seq>`). */
+  eventIds: string[];
 }
 
 export async function gatherFacts(db: Pool, temporal: Client, record: DrillRecord): Promise<DrillFacts> {
@@ -71,5 +77,7 @@ export async function gatherFacts(db: Pool, temporal: Client, record: DrillRecor
   for await (const wf of temporal.workflow.list({ query: `WorkflowType = '${ORDER_WORKFLOW_TYPE}'` })) {
     executions.push({ workflowId: wf.workflowId, runId: wf.runId, status: wf.status.name, orderStatus: wf.typedSearchAttributes.get(OrderSearchAttributes.status) });
   }
-  return { ...record, query, temporal, accepted, ids: accepted.map((o) => o.orderId!), projection, stock, executions };
+  const ids = accepted.map((o) => o.orderId!);
+  const events = await query<{ id: string }>(`SELECT order_id::text || ':' || seq AS id FROM order_events WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seq`, [ids]);
+  return { ...record, query, temporal, accepted, ids, projection, stock, executions, eventIds: events.map((e) => e.id) };
 }

@@ -290,8 +290,52 @@ export function projectionAgreesWithWorkflows({ ids, projection, executions }: D
   };
 }
 
+/** Events, deliveries of them and repeats at the receiver, and what broke the rules of delivery. */
+export function webhookDeliveries({ eventIds, deliveries }: DrillFacts) {
+  const events = new Set(eventIds);
+  const first = new Map<string, { orderId: string | null; seq: number | null }>();
+  const lastSeq = new Map<string, number>();
+  const outOfOrder: string[] = [];
+  const mismatched: string[] = [];
+  let repeats = 0;
+  for (const d of deliveries) {
+    if (d.orderId === null) continue; // a storefront event (endpoint.disabled ...): not an order's
+    const earlier = first.get(d.webhookId);
+    if (earlier) {
+      repeats++;
+      if (earlier.orderId !== d.orderId || earlier.seq !== d.seq) mismatched.push(`${d.webhookId} repeated as ${d.orderId}:${d.seq}`);
+      continue;
+    }
+    first.set(d.webhookId, d);
+    if (d.webhookId !== `${d.orderId}:${d.seq}`) mismatched.push(`${d.webhookId} carries ${d.orderId}:${d.seq}`);
+    // First arrivals of one order in seq order (the dispatcher sends an order's events one after the other).
+    const prev = lastSeq.get(d.orderId) ?? 0;
+    if (d.seq === null || d.seq <= prev) outOfOrder.push(`${d.orderId}: seq ${d.seq} after ${prev}`);
+    else lastSeq.set(d.orderId, d.seq);
+  }
+  const missing = eventIds.filter((id) => !first.has(id));
+  const unknown = [...first.keys()].filter((id) => !events.has(id));
+  return { events: eventIds.length, delivered: eventIds.length - missing.length, repeats, missing, unknown, outOfOrder, mismatched };
+}
+
+export function everyEventDelivered(facts: DrillFacts): Check {
+  const w = webhookDeliveries(facts);
+  const problems = [
+    w.missing.length ? `events never delivered: ${w.missing.join(', ')}` : '',
+    w.unknown.length ? `deliveries of events not in order_events: ${w.unknown.join(', ')}` : '',
+    w.outOfOrder.length ? `first arrivals out of seq order: ${w.outOfOrder.join(', ')}` : '',
+    w.mismatched.length ? `webhook-id and event disagree: ${w.mismatched.join(', ')}` : '',
+  ].filter((p) => p !== '');
+  return {
+    name: 'every event of every order reached the webhook receiver, in seq order',
+    violations: w.missing.length + w.unknown.length + w.outOfOrder.length + w.mismatched.length,
+    detail: `${w.events} events, ${w.delivered} delivered, ${w.repeats} repeats (same webhook-id); missing ${w.missing.length}, out of order ${w.outOfOrder.length}${sample([...w.missing, ...w.outOfOrder, ...w.mismatched])}`,
+    problems,
+  };
+}
+
 export function noUnexpectedExit({ crashes }: DrillFacts): Check {
-  return { name: "no worker or API exit other than the drill's kills", violations: crashes.length, detail: crashes.length ? crashes.join('; ') : 'none', problems: crashes };
+  return { name: "no worker, API or receiver exit other than the drill's kills", violations: crashes.length, detail: crashes.length ? crashes.join('; ') : 'none', problems: crashes };
 }
 
 export const INVARIANTS: readonly Invariant[] = [
@@ -308,6 +352,7 @@ export const INVARIANTS: readonly Invariant[] = [
   noLostOrder,
   noDuplicateOrder,
   projectionAgreesWithWorkflows,
+  everyEventDelivered,
   noUnexpectedExit,
 ];
 

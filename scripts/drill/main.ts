@@ -4,7 +4,9 @@
 // each on the cluster) as child processes (processes.ts),
 // creates a few hundred orders through the HTTP API (load.ts) and meanwhile injects the profile's
 // faults (faults.ts): worker SIGKILLs, a Temporal restart, Redis and then PostgreSQL stopped for
-// a while. Every HTTP answer is recorded. Afterwards it waits for the orders to settle (settle.ts),
+// a while. Every HTTP answer is recorded; a webhook receiver (webhooks.ts), the storefront's, gets
+// every event throughout. Afterwards it waits for the orders to settle (settle.ts) and the
+// webhooks to catch up,
 // checks the invariants against PostgreSQL and Temporal (invariants.ts), prints one line per
 // invariant and the figures (report.ts), and exits 1 when any invariant is violated.
 import path from 'node:path';
@@ -21,6 +23,7 @@ import { profileFromArgs } from './profile';
 import { report } from './report';
 import { settle } from './settle';
 import { DrillLog, drillSettings, rand, sleep } from './tools';
+import { WebhookReceiver } from './webhooks';
 
 async function main(): Promise<number> {
   const settings = drillSettings();
@@ -33,10 +36,12 @@ async function main(): Promise<number> {
   const everyProcess = [...workers, ...apis];
   const client = new DrillClient(settings.apiUrls);
   const faults = new FaultInjector(log, workers, apis, settings.apiUrls);
+  const receiver = new WebhookReceiver(settings, log);
   try {
     for (const p of everyProcess) p.start();
     await Promise.all(everyProcess.map((p) => p.waitReady(90_000)));
     await client.fetchToken();
+    await receiver.start(client);
     const catalogue = await createCatalogue(client, profile.orders);
     log.note(`${everyProcess.map((p) => p.name).join(', ')} up; ${catalogue.customers.length} customers, ${catalogue.products.length} products`);
 
@@ -75,14 +80,16 @@ async function main(): Promise<number> {
       const ids = orders.flatMap((o) => (o.orderId ? [o.orderId] : []));
       const { retried, waitedMs } = await settle(db, client, log, ids, profile);
       log.note(`settled after ${(waitedMs / 1000).toFixed(0)} s (${retried} parked order(s) retried)`);
+      await receiver.waitForCatchUp(db, ids);
       await sleep(1000); // visibility catches up with the last completions
       const facts = await gatherFacts(db, temporal, {
         orders,
         catalogue,
         answers: client.answers,
         windows: faults.windows,
-        crashes: everyProcess.flatMap((p) => p.crashes),
+        crashes: [...everyProcess.flatMap((p) => p.crashes), ...receiver.crashes],
         startedAt: log.started,
+        deliveries: receiver.received(),
       });
       const checks = await checkInvariants(facts);
       return report(log, settings.state, profile, facts, checks, faults, retried) ? 0 : 1;
@@ -92,6 +99,7 @@ async function main(): Promise<number> {
     }
   } finally {
     for (const p of [...apis, ...workers]) await p.stop('SIGTERM');
+    await receiver.stop();
   }
 }
 

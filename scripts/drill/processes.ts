@@ -16,6 +16,7 @@ function processEnv(kind: ProcessKind, n: number, settings: DrillSettings): Reco
   if (kind === 'worker') {
     return {
       METRICS_PORT: String(base + 465 + offset),
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the drill's receiver is on 127.0.0.1
       CARRIER_SHIP_AFTER_MS: '500',
       CARRIER_DELIVER_AFTER_MS: '500',
       CARRIER_LATENCY_MS: '10',
@@ -24,7 +25,7 @@ function processEnv(kind: ProcessKind, n: number, settings: DrillSettings): Reco
       SHUTDOWN_GRACE_MS: '5000',
     };
   }
-  return { API_PORT: String(base + 299 + n), API_HOST: '127.0.0.1', METRICS_PORT: String(base + 464 + offset), RATE_LIMIT_PER_MINUTE: '1000000' };
+  return { API_PORT: String(base + 299 + n), API_HOST: '127.0.0.1', METRICS_PORT: String(base + 464 + offset), RATE_LIMIT_PER_MINUTE: '1000000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' };
 }
 
 const ENTRY: Record<ProcessKind, string> = { worker: 'workers/main.ts', api: 'api/main.ts' };

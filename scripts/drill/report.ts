@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FaultInjector } from './faults';
 import type { DrillFacts } from './facts';
-import { type Check, FAULT_GRACE_MS, duplicates, lostOrderIds } from './invariants';
+import { type Check, FAULT_GRACE_MS, duplicates, lostOrderIds, webhookDeliveries } from './invariants';
 import type { Profile } from './profile';
 import { type DrillLog, countBy, formatCounts } from './tools';
 
@@ -14,6 +14,7 @@ export function report(log: DrillLog, state: string, profile: Profile, facts: Dr
   const failed = checks.filter((c) => c.violations > 0);
   const lost = lostOrderIds(facts).length;
   const duplicated = duplicates(facts).total;
+  const hooks = webhookDeliveries(facts);
 
   const width = Math.max(...checks.map((c) => c.name.length));
   log.out(`\nINVARIANTS (${profile.name} drill)\n`);
@@ -35,6 +36,7 @@ export function report(log: DrillLog, state: string, profile: Profile, facts: Dr
     'http answers': answers.length,
     statuses: formatCounts(countBy(answers.map((a) => String(a.status)))),
     'parked and retried': retried,
+    webhooks: `${hooks.events} events, ${hooks.delivered} delivered, ${hooks.repeats} repeats`,
     seconds,
   };
   log.out(`\nHTTP ANSWERS DURING THE FAULTS (while down | in the ${FAULT_GRACE_MS / 1000} s after)\n`);
@@ -53,7 +55,7 @@ export function report(log: DrillLog, state: string, profile: Profile, facts: Dr
     for (const p of problems) log.out(`  - ${p.slice(0, 4000)}\n`);
   }
   log.out(
-    `\nDRILL-RESULT ${JSON.stringify({ profile: profile.name, holds: failed.length === 0, invariants: checks.length, violated: failed.map((c) => c.name), orders: orders.length, kills: figures.kills, lost, duplicated, status503: count503, seconds })}\n`,
+    `\nDRILL-RESULT ${JSON.stringify({ profile: profile.name, holds: failed.length === 0, invariants: checks.length, violated: failed.map((c) => c.name), orders: orders.length, kills: figures.kills, lost, duplicated, status503: count503, webhookEvents: hooks.events, webhooksDelivered: hooks.delivered, webhookRepeats: hooks.repeats, seconds })}\n`,
   );
   log.out(failed.length === 0 ? '\ndrill: every invariant holds\n' : `\ndrill: ${failed.length} invariant(s) VIOLATED\n`);
   return failed.length === 0;
