@@ -5,6 +5,7 @@ import type { Context, TypedResponse } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSONParsed } from 'hono/utils/types';
 import type { SelectQueryBuilder } from 'typeorm';
+import { timestampFromMicrosSql } from '../entities/timestamp-micros';
 import { ApiError, ErrorDocument } from './errors';
 
 export const JSON_API = 'application/vnd.api+json';
@@ -139,16 +140,6 @@ const CURSOR_AT = '-?[0-9]{1,17}';
 
 /** A row's timestamp column as the cursor's microseconds (exact: extract() is numeric). */
 export const cursorAtSql = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint::text`;
-
-/** The timestamptz of a microseconds parameter, exactly (seconds and microseconds apart). */
-export const timestampFromMicrosSql = (param: string) =>
-  `('epoch'::timestamptz + (CAST(${param} AS bigint) / 1000000) * interval '1 second' + (CAST(${param} AS bigint) % 1000000) * interval '1 microsecond')`;
-
-/** Microseconds since 1970 of an RFC 3339 date-time, exactly (JavaScript dates stop at milliseconds). */
-export function epochMicros(dateTime: string): string {
-  const fraction = /T[^.]*\.(\d+)/.exec(dateTime)?.[1] ?? '';
-  return (BigInt(Date.parse(dateTime)) * 1000n + BigInt((fraction.slice(3, 6) || '0').padEnd(3, '0'))).toString();
-}
 
 export function encodeCursor(value: { at: string; id: string }): string {
   return `${value.at}_${value.id}`;

@@ -5,7 +5,8 @@ import { NO_PAYMENT, type PaymentTotals, paymentSummary } from '../domain/paymen
 import type { Order } from '../entities/order';
 import type { OrderState } from '../workflows/order-definitions';
 import type { ApiDeps } from './deps';
-import { cursorAtSql, decodeCursor, encodeCursor, epochMicros, nextLink, selfLink, type SerializedJson, serializeJson, timestampFromMicrosSql } from './json-api';
+import { epochMicros, timestampFromMicrosSql } from '../entities/timestamp-micros';
+import { cursorAtSql, decodeCursor, encodeCursor, nextLink, selfLink, type SerializedJson, serializeJson } from './json-api';
 import type { OrderListFilters } from './schemas/orders';
 
 /** The projection row with its lines: what the cache stores and resources are built from. */

@@ -3,6 +3,7 @@
 // Shared by GET /v1/events and the webhook fan-out, so both see exactly the same sequence.
 import type { EntityManager } from 'typeorm';
 import type { FeedEventType } from '../domain/events';
+import { epochMicros, timestampFromMicrosSql } from './timestamp-micros';
 
 /** A point in the feed: everything at or before it has been read. */
 export interface FeedPosition {
@@ -63,7 +64,7 @@ export async function readFeed(manager: EntityManager, query: FeedQuery): Promis
   const common: string[] = [];
   if (query.storefront !== null) common.push(`storefront = ${param(query.storefront)}`);
   if (query.types && query.types.length > 0) common.push(`type = ANY (${param(query.types)}::text[])`);
-  if (query.since) common.push(`occurred_at >= ${param(query.since)}::timestamptz`);
+  if (query.since) common.push(`occurred_at >= ${timestampFromMicrosSql(param(epochMicros(query.since)))}`);
   const where = (alias: string) =>
     [`${alias}.feed_xid < h.xmin`, `(${alias}.feed_xid, ${alias}.feed_pos) > ($1::xid8, $2::bigint)`, ...common.map((c) => `${alias}.${c}`)].join(' AND ');
   const orderEvents = `

@@ -1,8 +1,7 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Cents } from '../domain/money';
 import type { OrderLine } from '../domain/order';
 import type { Tier } from '../domain/pricing';
-import { centsColumn } from './column-types';
+import { DocumentTotals } from './document-totals';
 
 export type InvoiceStatus = 'ISSUED' | 'PAID' | 'VOID';
 
@@ -11,7 +10,7 @@ export type InvoiceStatus = 'ISSUED' | 'PAID' | 'VOID';
  * index allows one non-VOID revision per order: a new revision needs the previous one voided.
  */
 @Entity({ name: 'invoices' })
-export class Invoice {
+export class Invoice extends DocumentTotals {
   @PrimaryColumn({ name: 'id', type: 'uuid' })
   id: string;
 
@@ -40,21 +39,6 @@ export class Invoice {
 
   @Column({ name: 'lines', type: 'jsonb' })
   lines: OrderLine[];
-
-  @Column(centsColumn('subtotal'))
-  subtotal: Cents;
-
-  @Column(centsColumn('discount'))
-  discount: Cents;
-
-  @Column(centsColumn('shipping'))
-  shipping: Cents;
-
-  @Column(centsColumn('tax'))
-  tax: Cents;
-
-  @Column(centsColumn('total'))
-  total: Cents;
 
   @Column({ name: 'issued_at', type: 'timestamptz', default: () => 'now()' })
   issuedAt: Date;

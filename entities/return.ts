@@ -2,6 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { Cents } from '../domain/money';
 import type { ReturnDisposition, ReturnStatus } from '../domain/returns';
 import { centsColumn } from './column-types';
+import { DocumentTotals } from './document-totals';
 
 /** A return's projection, written by the return workflow's activities (activities/returns.ts). */
 @Entity({ name: 'returns' })
@@ -84,7 +85,7 @@ export class ReturnLineRow {
 
 /** The credit note a refund issues (amounts negative, as printed); CN-<year>-<6 digits>, gapless. */
 @Entity({ name: 'credit_notes' })
-export class CreditNote {
+export class CreditNote extends DocumentTotals {
   @PrimaryColumn({ name: 'id', type: 'uuid' })
   id: string;
 
@@ -96,21 +97,6 @@ export class CreditNote {
 
   @Column({ name: 'order_id', type: 'uuid' })
   orderId: string;
-
-  @Column(centsColumn('subtotal'))
-  subtotal: Cents;
-
-  @Column(centsColumn('discount'))
-  discount: Cents;
-
-  @Column(centsColumn('shipping'))
-  shipping: Cents;
-
-  @Column(centsColumn('tax'))
-  tax: Cents;
-
-  @Column(centsColumn('total'))
-  total: Cents;
 
   @Column({ name: 'currency', type: 'char', length: 3, default: 'USD' })
   currency: string;

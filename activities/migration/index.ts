@@ -1,6 +1,6 @@
 // The migration's activities, built once per worker from their dependencies:
 //   worker.activities = createMigrationActivities({ dataSource, logger })
-import { type Context, asyncLocalStorage } from '@temporalio/activity';
+import { ApplicationFailure, type Context, asyncLocalStorage } from '@temporalio/activity';
 import pino, { type Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_LEGACY_STOREFRONT } from '../../domain/storefronts';
@@ -48,6 +48,24 @@ async function pauseInBatch(ms: number): Promise<void> {
   }
 }
 
+/** PostgreSQL's undefined_table and invalid_schema_name: the legacy schema was never installed. */
+const MISSING_RELATION_CODES = new Set(['42P01', '3F000']);
+
+/**
+ * A source that is not there is not a fault to retry for an hour: the run fails at once and says
+ * what to do (a `./dev up` stack has no legacy data until `./dev legacy-seed`).
+ */
+function refuseMissingSource(err: unknown, sourceSchema: string): never {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && MISSING_RELATION_CODES.has(code)) {
+    throw ApplicationFailure.nonRetryable(
+      `the legacy schema "${sourceSchema}" is missing a table (${(err as Error).message}): seed it with \`./dev legacy-seed\` or set LEGACY_SCHEMA`,
+      'LegacySourceMissing',
+    );
+  }
+  throw err;
+}
+
 export function createMigrationActivities(deps: MigrationActivitiesDeps): MigrationActivities {
   const { dataSource } = deps;
   const logger = deps.logger ?? pino({ name: 'migration-activities' });
@@ -76,7 +94,7 @@ export function createMigrationActivities(deps: MigrationActivitiesDeps): Migrat
               : await quarantineOrphanLines(ctx, input.after as OrphanCursor | null);
       if (deps.batchPauseMs) await pauseInBatch(deps.batchPauseMs);
       return outcome;
-    });
+    }).catch((err: unknown) => refuseMissingSource(err, input.sourceSchema));
     logger.debug({ runId: input.runId, phase: input.phase, batchNo: input.batchNo, counts: result.counts, ms: Date.now() - started }, 'migration batch');
     return result;
   }

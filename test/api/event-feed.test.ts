@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { withLockedOrder } from '../../activities/order-events';
 import { hashSecret } from '../../api/auth';
-import { type ApiHarness, type Json, startApi } from '../support/api';
+import { type ApiHarness, type Json, startApi, apiClients } from '../support/api';
 import { activityContext, ordersOf as ordersOfStorefront } from '../support/events';
 
 jest.setTimeout(240_000);
@@ -25,8 +25,8 @@ beforeAll(async () => {
     { ...SHOP_B, scopes: ['orders:read', 'orders:write'] },
     { ...OPS, scopes: ['orders:read', 'ops'] },
   ];
-  const entries = await Promise.all(clients.map(async ({ secret, ...client }) => ({ ...client, secretHash: await hashSecret(secret) })));
-  api = await startApi({ env: { API_CLIENTS: JSON.stringify(entries) }, worker: false });
+  const entries = await apiClients(clients);
+  api = await startApi({ env: { API_CLIENTS: entries }, worker: false });
   tokens.a = await api.token('orders:read orders:write', SHOP_A);
   tokens.b = await api.token('orders:read orders:write', SHOP_B);
   tokens.ops = await api.token('orders:read ops', OPS);

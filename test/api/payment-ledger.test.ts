@@ -1,8 +1,7 @@
 // The payment ledger through the API: GET /v1/orders/{id}/payments lists every money movement,
 // the order carries its `payment` summary and `version`, and another storefront sees nothing.
 import { randomUUID } from 'node:crypto';
-import { hashSecret } from '../../api/auth';
-import { type ApiHarness, newKey, orderBody, startApi } from '../support/api';
+import { type ApiHarness, newKey, orderBody, startApi, apiClients } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(120_000);
@@ -19,8 +18,8 @@ beforeAll(async () => {
     { ...OTHER_SHOP, scopes: ['orders:read', 'orders:write'] },
     { ...DEV, scopes: ['orders:read', 'orders:write', 'catalog:write', 'ops'] },
   ];
-  const entries = await Promise.all(clients.map(async ({ secret, ...client }) => ({ ...client, secretHash: await hashSecret(secret) })));
-  api = await startApi({ env: { API_CLIENTS: JSON.stringify(entries) } });
+  const entries = await apiClients(clients);
+  api = await startApi({ env: { API_CLIENTS: entries } });
   otherShop = await api.token('orders:read orders:write', OTHER_SHOP);
 });
 

@@ -3,10 +3,9 @@
 // the workflow's timer, cancel while requested, bad input as 4xx naming the field with nothing
 // written, and storefronts.
 import { randomUUID } from 'node:crypto';
-import { hashSecret } from '../../api/auth';
 import { requestReturnUpdate, returnWorkflowStartOptions, RETURN_WORKFLOW_TYPE } from '../../workflows/return-definitions';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { ADDRESS, type ApiHarness, newKey, orderBody, startApi } from '../support/api';
+import { ADDRESS, type ApiHarness, newKey, orderBody, startApi, apiClients } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -24,8 +23,8 @@ beforeAll(async () => {
     { ...OTHER_SHOP, scopes: ['orders:read', 'orders:write'] },
     { ...DEV, scopes: ['orders:read', 'orders:write', 'catalog:write', 'ops'] },
   ];
-  const entries = await Promise.all(clients.map(async ({ secret, ...client }) => ({ ...client, secretHash: await hashSecret(secret) })));
-  api = await startApi({ env: { API_CLIENTS: JSON.stringify(entries) } });
+  const entries = await apiClients(clients);
+  api = await startApi({ env: { API_CLIENTS: entries } });
   otherShop = await api.token('orders:read orders:write', OTHER_SHOP);
 });
 

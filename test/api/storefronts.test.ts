@@ -4,8 +4,7 @@
 // appear in a list; the ops scope sees every storefront; the catalogue is shared.
 import { randomUUID } from 'node:crypto';
 import { sign } from 'hono/jwt';
-import { hashSecret } from '../../api/auth';
-import { ADDRESS, type ApiHarness, cachedReadsAnsweredAhead, type Json, newKey, orderBody, readEvents, serveOverHttp, startApi } from '../support/api';
+import { ADDRESS, type ApiHarness, cachedReadsAnsweredAhead, type Json, newKey, orderBody, readEvents, serveOverHttp, startApi, apiClients } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -27,8 +26,8 @@ beforeAll(async () => {
     { ...OPS, scopes: ['orders:read', 'orders:write', 'ops'] },
     { ...DEV, storefront: 'dev', scopes: ['orders:read', 'orders:write', 'catalog:write', 'ops'] },
   ];
-  const entries = await Promise.all(clients.map(async ({ secret, ...client }) => ({ ...client, secretHash: await hashSecret(secret) })));
-  api = await startApi({ env: { API_CLIENTS: JSON.stringify(entries) } });
+  const entries = await apiClients(clients);
+  api = await startApi({ env: { API_CLIENTS: entries } });
   tokens.a = await api.token('orders:read orders:write', SHOP_A);
   tokens.b = await api.token('orders:read orders:write', SHOP_B);
   tokens.ops = await api.token('orders:read orders:write ops', OPS);

@@ -198,4 +198,15 @@ describe('the legacy migration', () => {
     expect(quarantined).toBeGreaterThanOrEqual(bed.manifest.dirty.length - bed.manifest.dirtyByKind.deleted_customer);
     expect(run.discrepancies).toBe(found.length + quarantined);
   });
+
+  it('fails a run at once, saying what to do, when the legacy schema is not there', async () => {
+    const handle = await bed.startRun({ sourceSchema: 'no_legacy_here' });
+    await expect(handle.result()).rejects.toThrow();
+    const [run] = await bed.dataSource.query(`SELECT * FROM migration_runs WHERE workflow_id = $1`, [handle.workflowId]);
+    expect(run).toMatchObject({ status: 'failed', source_schema: 'no_legacy_here' });
+    expect(run.error).toMatch(/legacy schema "no_legacy_here" is missing a table.*\.\/dev legacy-seed/);
+    // One attempt: not twenty retries over ten minutes.
+    const started = (await handle.fetchHistory()).events?.filter((e) => e.activityTaskStartedEventAttributes) ?? [];
+    expect(started.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([1, 1, 1]);
+  });
 });

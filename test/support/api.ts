@@ -15,6 +15,7 @@ import { createOrderActivities, type OrderActivities } from '../../activities';
 import { CarrierSimulator } from '../../activities/adapters/carrier-simulator';
 import { PaymentSimulator } from '../../activities/adapters/payment-simulator';
 import { createApp } from '../../api/app';
+import { hashSecret } from '../../api/auth';
 import type { ApiDeps } from '../../api/deps';
 import { apiSchema, parseConfig } from '../../runtime/config';
 import { OpenApiValidator, type OpenApiDocument } from '../api/openapi-validator';
@@ -121,6 +122,11 @@ export interface HarnessOptions {
   temporalClient?: Client;
   /** The order activities' logger (default: silent). */
   activityLogger?: Logger;
+}
+
+/** API clients with their secrets, as API_CLIENTS wants them (each secret hashed). */
+export async function apiClients(clients: { id: string; secret: string; scopes: string[]; storefront?: string }[]): Promise<string> {
+  return JSON.stringify(await Promise.all(clients.map(async ({ secret, ...client }) => ({ ...client, secretHash: await hashSecret(secret) }))));
 }
 
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
