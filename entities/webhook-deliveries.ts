@@ -62,3 +62,8 @@ export async function disableEndpoint(manager: EntityManager, endpointId: string
   );
   return rows.length > 0;
 }
+
+/** An endpoint enabled again: what waits for it goes at the dispatcher's next round, not after its retry delay. */
+export async function sendQueuedNow(manager: EntityManager, endpointId: string): Promise<void> {
+  await manager.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE endpoint_id = $1 AND status = 'PENDING' AND next_attempt_at > now()`, [endpointId]);
+}

@@ -22,6 +22,8 @@ interface Due {
   order_id: string | null;
   payload: string;
   attempts: number;
+  /** The row's xmin as read: an outcome is recorded only on the row this round sent. */
+  version: string;
 }
 
 /**
@@ -29,7 +31,7 @@ interface Due {
  * still waiting out a retry: an order's events go in sequence.
  */
 const DUE = `
-  SELECT d.event_id, d.order_id, d.payload, d.attempts FROM webhook_deliveries d
+  SELECT d.event_id, d.order_id, d.payload, d.attempts, d.xmin::text AS version FROM webhook_deliveries d
    WHERE d.endpoint_id = $1 AND d.status = 'PENDING' AND d.next_attempt_at <= now()
      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                       WHERE p.endpoint_id = d.endpoint_id AND p.order_id = d.order_id AND p.status = 'PENDING'
@@ -80,10 +82,11 @@ async function record(manager: EntityManager, endpointId: string, d: Due, outcom
     'INSERT INTO webhook_attempts (endpoint_id, event_id, attempt, status_code, latency_ms, error) VALUES ($1, $2, $3, $4, $5, $6)',
     [endpointId, d.event_id, attempt, outcome.status ?? null, outcome.latencyMs, error],
   );
-  // `attempts = $3` makes a repeated round (the activity retried after a crash) record once.
-  const where = `endpoint_id = $1 AND event_id = $2 AND status = 'PENDING' AND attempts = $3`;
+  // The row as this round read it (xmin): a repeated round (the activity retried after a crash)
+  // records once, and a replay queued while this round was sending is not taken as delivered.
+  const where = `endpoint_id = $1 AND event_id = $2 AND status = 'PENDING' AND xmin::text = $3`;
   if (ok) {
-    await manager.query(`UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, delivered_at = now() WHERE ${where}`, [endpointId, d.event_id, d.attempts]);
+    await manager.query(`UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, delivered_at = now() WHERE ${where}`, [endpointId, d.event_id, d.version]);
     // The receiver answers again: deliveries waiting out a long retry delay (5 min and more, after
     // their second failure) go now, in order. The first retry's 5 s is always kept.
     await manager.query(
@@ -100,7 +103,7 @@ async function record(manager: EntityManager, endpointId: string, d: Due, outcom
             status = CASE WHEN $4::bigint IS NULL THEN 'FAILED' ELSE 'PENDING' END,
             next_attempt_at = now() + COALESCE($4::bigint, 0) * interval '1 millisecond'
       WHERE ${where}`,
-    [endpointId, d.event_id, d.attempts, delay],
+    [endpointId, d.event_id, d.version, delay],
   );
   if (outcome.status === 410) {
     await disableEndpoint(manager, endpointId, 'gone');

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { FEED_START, readFeed } from '../../entities/event-feed';
-import { queueDeliveries } from '../../entities/webhook-deliveries';
+import { queueDeliveries, sendQueuedNow } from '../../entities/webhook-deliveries';
 import { WebhookAttempt, WebhookEndpoint } from '../../entities/webhook-endpoint';
 import { webhookUrlProblem } from '../../runtime/webhook-address';
 import { newWebhookSecret } from '../../runtime/webhook-signature';
@@ -171,6 +171,7 @@ export function webhookEndpointRoutes(deps: ApiDeps) {
     }
     if (a.eventTypes !== undefined) endpoint.eventTypes = [...new Set(a.eventTypes)];
     if (a.description !== undefined) endpoint.description = a.description;
+    const reenabled = a.enabled === true && !endpoint.enabled;
     if (a.enabled !== undefined && a.enabled !== endpoint.enabled) {
       endpoint.enabled = a.enabled;
       endpoint.disabledReason = a.enabled ? null : 'disabled';
@@ -182,6 +183,7 @@ export function webhookEndpointRoutes(deps: ApiDeps) {
       { id },
       { url: endpoint.url, eventTypes: endpoint.eventTypes, description: endpoint.description, enabled: endpoint.enabled, disabledReason: endpoint.disabledReason, failingSince: endpoint.failingSince, updatedAt: endpoint.updatedAt },
     );
+    if (reenabled) await sendQueuedNow(deps.dataSource.manager, id);
     return c.json({ data: webhookEndpointResource(endpoint) }, 200, JSON_API_HEADERS);
   });
 

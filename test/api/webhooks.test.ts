@@ -249,6 +249,9 @@ describe('deliveries', () => {
     gone = false;
     const on = await api.call('PATCH', `/v1/webhook-endpoints/${id}`, { token: tokens.a, body: { data: { type: 'webhook-endpoints', id, attributes: { enabled: true } } } });
     expect(on.body.data.attributes).toMatchObject({ enabled: true, disabledReason: null });
+    // Sent now, not after the 5 s its failed attempt would wait.
+    const [{ waits }] = await api.dataSource.query(`SELECT count(*)::int AS waits FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'PENDING' AND next_attempt_at > now()`, [id]);
+    expect(waits).toBe(0);
     await eventually(async () => delivered(r).some((x) => x.headers['webhook-id'] === `${orderId}:2`), 'the waiting event delivered', 30_000);
   });
 
@@ -281,6 +284,21 @@ describe('deliveries', () => {
     expect(String(got.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(verify(newSecret, got)).toMatchObject({ type: 'order.canceled' });
     expect(verify(oldSecret, got)).toMatchObject({ type: 'order.canceled' });
+  });
+
+  it('sends a replay queued while the first delivery is still being answered, rather than taking it as delivered', async () => {
+    const r = await receiver();
+    r.answer = () => ({ status: 200, afterMs: 700 });
+    const { id } = await createEndpoint(r.url, { eventTypes: ['order.canceled'] });
+    const [orderId] = await ordersOf(api.dataSource, storefrontA, 1);
+    const since = new Date().toISOString();
+    await append(orderId, 'order.canceled', 'c');
+    const sent = (x: Received) => x.headers['webhook-id'] === `${orderId}:2`;
+    await eventually(async () => r.received.some(sent), 'the first delivery at the receiver', 30_000, 20);
+    // The receiver has it and has not answered yet: the replay lands in between.
+    const replay = await api.call('POST', `/v1/webhook-endpoints/${id}/replay`, { token: tokens.a, body: { data: { type: 'webhook-replays', attributes: { since } } } });
+    expect(replay.body.data.attributes.events).toBeGreaterThanOrEqual(1);
+    await eventually(async () => r.received.filter(sent).length === 2, 'the replay sent');
   });
 
   it('replays every event since a time with the original webhook-ids', async () => {

@@ -17,7 +17,8 @@ export interface Received {
   at: number;
 }
 
-export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+/** `afterMs`: the request is recorded when it arrives and answered that much later. */
+export type Answer = { status: number; headers?: Record<string, string>; afterMs?: number } | 'hang';
 
 export interface Receiver {
   url: string;
@@ -45,8 +46,10 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
       const answer = receiver.answer({ headers: req.headers, body });
       if (answer === 'hang') return;
       receiver.received.push({ headers: req.headers, body, status: answer.status, at: Date.now() });
-      res.writeHead(answer.status, answer.headers ?? {});
-      res.end();
+      setTimeout(() => {
+        res.writeHead(answer.status, answer.headers ?? {});
+        res.end();
+      }, answer.afterMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
