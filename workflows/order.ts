@@ -22,6 +22,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -232,8 +233,11 @@ class OrderSaga {
     if (from === 'SHIPPED') return;
     if (from === 'NEEDS_ATTENTION') return this.parking.parkForGood('legacy adoption', LEGACY_WITHOUT_PAYMENT_REASON, 'PENDING');
     if (from === undefined) {
-      if (this.refusedAtOpening) throw this.refusedAtOpening;
-      if (!this.openAtOnce) {
+      if (this.openAtOnce) {
+        // openOrder runs whole: a cancel accepted meanwhile unwinds here, before the next step registers its undo.
+        if (this.sagaScope.consideredCancelled) throw new CancelledFailure('cancelled while the order was opened');
+        if (this.refusedAtOpening) throw this.refusedAtOpening;
+      } else {
         await this.step(steps.reserveInventory);
         await this.step(steps.issueInvoice);
       }

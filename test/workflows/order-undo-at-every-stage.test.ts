@@ -25,6 +25,7 @@ import {
   type OrderHandle,
   type RunningWorker,
   TEST_ADDRESS,
+  eventually,
   orderInput,
   startOrderWorker,
   startTimeSkippingServer,
@@ -267,7 +268,16 @@ describe('undos at every stage', () => {
       const script = new Script();
       const { handle, release } = await startHeld(script);
       await handle.cancel();
+      // Released once the workflow has the request (a workflow task completed after it); before,
+      // the order would be past openOrder and this would be the authorization's stage.
+      await eventually(async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const requested = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+        return requested >= 0 && events.slice(requested).some((e) => e.workflowTaskCompletedEventAttributes);
+      }, 'the cancellation request to reach the workflow');
       release();
+      // Not handle.result() at once: it lets the test server skip time, past the workflow task the held activity keeps open.
+      await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', 'the order to finish');
       expect(await handle.result()).toMatchObject({ status: 'CANCELLED', statusReason: 'cancellation requested through Temporal' });
       expectUndone(script, ['voidInvoice', 'releaseInventory']);
     });
