@@ -12,6 +12,12 @@ export type PlacedOrder =
   | { accepted: true; tier: Tier | null; lines: OrderLine[]; totals: Totals }
   | { accepted: false; failure: BusinessFailureType; reason: string };
 
+/** Result of openOrder: recorded, then reserved and invoiced (`totals`), or refused at reserving. */
+export type OpenedOrder =
+  | { placed: PlacedOrder & { accepted: false } }
+  | { placed: PlacedOrder & { accepted: true }; refused: { step: 'reserveInventory' | 'createInvoice'; failure: BusinessFailureType; reason: string } }
+  | { placed: PlacedOrder & { accepted: true }; totals: Totals };
+
 export interface ShipmentRef { shipmentId: string; carrier: string; trackingNumber: string }
 
 /** What an adopted legacy order's workflow starts from: the projection the migration wrote. */
@@ -52,6 +58,15 @@ export interface OrderActivities {
   createInvoice(input: { orderId: string; revision: number; lines: OrderLine[]; tier: Tier | null; country: string }): Promise<{ invoiceId: string; totals: Totals }>;
   /** Compensation of step 3 (and before a new revision). */
   voidInvoice(input: { orderId: string; revision: number }): Promise<void>;
+
+  /**
+   * Steps 1 to 3 as one (the first workflow task of an order started with patch
+   * 'open-order-at-once'): placeOrder, then reserveInventory of the recorded lines, then
+   * createInvoice revision 1, each in its own transaction as above. Stops at the first business
+   * failure: `placed` not accepted, or `refused` by the step named (out of stock: nothing
+   * reserved, no invoice).
+   */
+  openOrder(input: { order: CreateOrderInput; placedAt: string }): Promise<OpenedOrder>;
 
   /** Step 4: authorizes `amount` through the payment adapter; moves the order to PROCESSING. */
   authorizePayment(input: { orderId: string; token: string; amount: Cents; idempotencyKey: string }): Promise<{ authorizationId: string }>;

@@ -9,6 +9,7 @@ import { EventPublisher } from './events-publisher';
 import { inventoryActivities } from './inventory';
 import { invoiceActivities } from './invoice';
 import { legacyAdoptionActivities } from './legacy-adoption';
+import { openOrderActivities } from './open-order';
 import { orderActivities } from './order';
 import { orderChangeActivities } from './order-change';
 import type { ActivityContext } from './order-events';
@@ -36,7 +37,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps): OrderActivitie
     carrier: deps.carrier,
     logger,
   };
-  return {
+  const steps = {
     ...orderActivities(ctx),
     ...orderChangeActivities(ctx),
     ...legacyAdoptionActivities(ctx),
@@ -46,9 +47,10 @@ export function createOrderActivities(deps: OrderActivitiesDeps): OrderActivitie
     ...shipmentActivities(ctx),
     ...returnActivities(ctx),
   };
+  return { ...steps, ...openOrderActivities(steps) };
 }
 
-export type { OrderActivities, PlacedOrder, RecordOrderEventInput, ShipmentRef } from './contract';
+export type { OpenedOrder, OrderActivities, PlacedOrder, RecordOrderEventInput, ShipmentRef } from './contract';
 export type { ReceivedLine, ReturnActivities } from './return-contract';
 export type { CarrierAdapter, CarrierBooking, PaymentAdapter } from './adapters/types';
 export { PaymentDeclinedError, ProviderRefusedError, ProviderUnavailableError } from './adapters/types';

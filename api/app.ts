@@ -41,7 +41,11 @@ export function createApp(deps: ApiDeps) {
   const verifier = new TokenVerifier(config.JWT_SECRET);
   const hub = new OrderEventsHub(deps.redisSubscriber, logger);
   const cache = new OrderCache(deps, hub);
-  const workflows = new OrderWorkflows(deps.temporal, { taskQueue: config.ORDERS_TASK_QUEUE, timeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS });
+  const workflows = new OrderWorkflows(deps.temporal, {
+    taskQueue: config.ORDERS_TASK_QUEUE,
+    timeoutMs: config.TEMPORAL_CALL_TIMEOUT_MS,
+    recordWaitMs: config.ORDER_RECORD_WAIT_MS,
+  });
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return errorResponse(c, validationError(result.error, result.target));

@@ -1,7 +1,9 @@
 // Reading orders from the PostgreSQL projection (what the activities write) and turning them into
 // JSON:API resources. The API never writes orders: the workflow does, through its activities.
 import type { PoolClient, QueryResultRow } from 'pg';
+import type { CreateOrderInput } from '../domain/order';
 import { NO_PAYMENT, type PaymentTotals, paymentSummary } from '../domain/payment-ledger';
+import { DEV_STOREFRONT } from '../domain/storefronts';
 import type { Order } from '../entities/order';
 import type { OrderState } from '../workflows/order-definitions';
 import type { ApiDeps } from './deps';
@@ -141,6 +143,32 @@ export function snapshotFromState(state: OrderState, projection: OrderSnapshot |
     payment: projection?.payment ?? NO_PAYMENT,
     createdAt: projection?.createdAt ?? now,
     updatedAt: projection?.updatedAt ?? now,
+  };
+}
+
+/**
+ * An order Temporal holds (its workflow is started) that the workflow has not recorded yet, as
+ * the POST that got there first and a GET before the record show it: PENDING, not priced yet
+ * (lines and totals come with the record), version 0.
+ */
+export function pendingSnapshot(order: CreateOrderInput): OrderSnapshot {
+  const now = new Date().toISOString();
+  return {
+    id: order.orderId,
+    storefront: order.storefront ?? DEV_STOREFRONT,
+    status: 'PENDING',
+    statusReason: null,
+    customerId: order.customerId,
+    currency: 'USD',
+    lines: [],
+    shippingAddress: { ...order.shippingAddress, line2: order.shippingAddress.line2 ?? null },
+    totals: null,
+    trackingNumber: null,
+    legacyOrderNo: null,
+    eventSeq: 0,
+    payment: NO_PAYMENT,
+    createdAt: now,
+    updatedAt: now,
   };
 }
 

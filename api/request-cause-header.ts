@@ -1,6 +1,7 @@
 // The API's Temporal client adds the request's cause (the authenticated client and the request id,
 // workflows/request-cause.ts) as a header to everything that changes an order: update-with-start,
-// updates and signals. The order workflow records it with the events those calls set off.
+// the plain start that makes sure of an order whose record is late, updates and signals. The
+// order workflow records it with the events those calls set off.
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { currentRequestContext } from '../runtime/logger';
 import { type RequestCause, requestCauseHeaders } from '../workflows/request-cause';
@@ -12,6 +13,9 @@ function currentCause(): RequestCause | null {
 }
 
 const causeInterceptor: WorkflowClientInterceptor = {
+  start(input, next) {
+    return next({ ...input, headers: { ...input.headers, ...requestCauseHeaders(currentCause()) } });
+  },
   startUpdateWithStart(input, next) {
     const cause = requestCauseHeaders(currentCause());
     return next({ ...input, workflowStartHeaders: { ...input.workflowStartHeaders, ...cause }, updateHeaders: { ...input.updateHeaders, ...cause } });

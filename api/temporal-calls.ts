@@ -1,7 +1,8 @@
 // Every call the API makes to Temporal, each under a deadline (TEMPORAL_CALL_TIMEOUT_MS), and the
 // one place where Temporal's failures become HTTP answers: workflow not found -> 404, a refused
 // update -> 409 (or 422 for an invalid change), deadline passed or server away -> 503 with
-// Retry-After.
+// Retry-After. Placing an order is the exception to the deadline: it waits for the record only
+// so long (ORDER_RECORD_WAIT_MS), then answers with the order Temporal holds (see `place`).
 import {
   type Client,
   isGrpcServiceError,
@@ -13,6 +14,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { BusinessFailure } from '../domain/failures';
 import { orderWorkflowId } from '../domain/ids';
 import type { CreateOrderInput, Problem } from '../domain/order';
@@ -26,6 +28,7 @@ import {
   type OrderChange,
   OrderUpdateFailure,
   type OrderState,
+  type OrderWorkflowInput,
   orderStateQuery,
   orderWorkflowStartOptions,
   placeOrderUpdate,
@@ -39,6 +42,7 @@ const RETRY_AFTER_SECONDS = 2;
 /** gRPC status codes meaning "not now" (grpc-js is not a direct dependency, so by number). */
 const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_NOT_FOUND = 5;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
 
@@ -55,14 +59,25 @@ export function isOrderFinished(err: unknown): err is OrderFinishedError {
   return err instanceof OrderFinishedError;
 }
 
-export type PlaceOrderOutcome = { kind: 'placed'; state: OrderState } | { kind: 'finished' };
+/**
+ * `placed`: the workflow recorded the order (projection row, order.created); `started`: Temporal
+ * holds the order (its workflow is started) but the worker has not recorded it yet; `finished`:
+ * the key's order is finished and never started again.
+ */
+export type PlaceOrderOutcome = { kind: 'placed'; state: OrderState } | { kind: 'started' } | { kind: 'finished' };
+
+/** How long the answer of `startedOrder` is reused, and for how many orders at most. */
+const STARTED_ORDER_TTL_MS = 1000;
+const STARTED_ORDERS_KEPT = 10_000;
 
 export class OrderWorkflows {
   private readonly client: Client;
+  private readonly startedOrders = new Map<string, { order: CreateOrderInput | null; until: number }>();
 
   constructor(
     client: Client,
-    private readonly options: { taskQueue: string; timeoutMs: number },
+    /** recordWaitMs: how long `place` waits for the record before answering with the start (default timeoutMs). */
+    private readonly options: { taskQueue: string; timeoutMs: number; recordWaitMs?: number },
   ) {
     // Every change it sends names the client and request that asked for it (the audit trail).
     this.client = clientAddingCause(client);
@@ -73,16 +88,69 @@ export class OrderWorkflows {
    * and waits until it has recorded the order. The Idempotency-Key is the update id, so a repeat
    * is answered with the first outcome. A finished workflow is never started again
    * (REJECT_DUPLICATE): `finished` tells the caller to answer from the projection.
+   *
+   * Under a flood the worker's backlog, not Temporal, makes the record late. Past recordWaitMs
+   * the order is made sure of instead: a plain start with the same id and policies (it only
+   * reaches the workflow the update-with-start started, or starts it when that never arrived)
+   * answers from the server alone, so the client gets a 202 naming an order Temporal holds, and
+   * no flood turns into 503s for orders that run anyway.
    */
   async place(order: CreateOrderInput, idempotencyKey: string): Promise<PlaceOrderOutcome> {
-    const startWorkflowOperation = new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, orderWorkflowStartOptions({ order }, this.options.taskQueue));
+    const start = orderWorkflowStartOptions({ order }, this.options.taskQueue);
+    const startWorkflowOperation = new WithStartWorkflowOperation(ORDER_WORKFLOW_TYPE, start);
     try {
-      const state = await this.call(order.orderId, () =>
+      const recordWaitMs = Math.min(this.options.recordWaitMs ?? this.options.timeoutMs, this.options.timeoutMs);
+      const state = await withTemporalDeadline(this.client, recordWaitMs, () =>
         this.client.workflow.executeUpdateWithStart(placeOrderUpdate, { updateId: idempotencyKey, startWorkflowOperation }),
       );
       return { kind: 'placed', state };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'finished' };
+      // A workflow task in failed state is refused at once: not a backlog, the order cannot go on now.
+      if (!isUnavailable(err) || isWorkflowTaskFailing(err)) throw temporalFailureToApiError(err, order.orderId);
+    }
+    try {
+      await this.call(order.orderId, () => this.client.workflow.start(ORDER_WORKFLOW_TYPE, start));
+      return { kind: 'started' };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'finished' };
+      throw err;
+    }
+  }
+
+  /**
+   * The order a running workflow was started with, from its first history event (the server
+   * alone answers): what a GET shows of an order the API answered `started` and the worker has
+   * not recorded yet. Null when there is no such running workflow, or Temporal does not answer.
+   */
+  async startedOrder(orderId: string): Promise<CreateOrderInput | null> {
+    // Clients poll such an order: one look at Temporal per order and STARTED_ORDER_TTL_MS, not per poll.
+    const known = this.startedOrders.get(orderId);
+    if (known && known.until > Date.now()) return known.order;
+    const order = await this.readStartedOrder(orderId);
+    if (this.startedOrders.size >= STARTED_ORDERS_KEPT) this.startedOrders.clear();
+    this.startedOrders.set(orderId, { order, until: Date.now() + STARTED_ORDER_TTL_MS });
+    return order;
+  }
+
+  private async readStartedOrder(orderId: string): Promise<CreateOrderInput | null> {
+    const execution = { workflowId: orderWorkflowId(orderId) };
+    const { namespace, loadedDataConverter } = this.client.options;
+    try {
+      const [description, history] = await withTemporalDeadline(this.client, this.options.timeoutMs, () =>
+        Promise.all([
+          this.handle(orderId).describe(),
+          this.client.workflowService.getWorkflowExecutionHistory({ namespace, execution, maximumPageSize: 1 }),
+        ]),
+      );
+      if (description.status.name !== 'RUNNING') return null;
+      const payloads = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+      const input = await decodeFromPayloadsAtIndex<OrderWorkflowInput>(loadedDataConverter, 0, payloads);
+      return input?.order?.orderId === orderId ? input.order : null;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) return null;
+      // Only asked when the projection has no row: without Temporal that is all there is to say.
+      if (isUnavailable(err)) return null;
       throw err;
     }
   }
@@ -148,10 +216,14 @@ export async function withTemporalDeadline<T>(client: Client, timeoutMs: number,
  */
 const WORKFLOW_TASK_FAILING = /workflow ?task in failed state/i;
 
+function isWorkflowTaskFailing(err: unknown): boolean {
+  return WORKFLOW_TASK_FAILING.test(`${(err as Error)?.message} ${(err as { cause?: Error })?.cause?.message}`);
+}
+
 /** Temporal is away or too slow now (503 with Retry-After), as opposed to a refusal. */
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof DeadlineExceeded || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-  if (WORKFLOW_TASK_FAILING.test(`${(err as Error)?.message} ${(err as { cause?: Error })?.cause?.message}`)) return true;
+  if (isWorkflowTaskFailing(err)) return true;
   const cause = err instanceof ServiceError ? err.cause : err;
   if (isGrpcServiceError(cause)) {
     return [GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE, GRPC_CANCELLED, GRPC_RESOURCE_EXHAUSTED].includes(cause.code);

@@ -75,6 +75,11 @@ export const apiSchema = baseSchema.extend({
   API_HOST: z.string().default('0.0.0.0'),
   /** Deadline of every Temporal call made while answering a request. */
   TEMPORAL_CALL_TIMEOUT_MS: positiveInt.default(5000),
+  /**
+   * How long POST /v1/orders waits for the workflow to record the order; past it (a backlog of
+   * orders at the worker) it answers 202 with the order as Temporal holds it. At most the deadline above.
+   */
+  ORDER_RECORD_WAIT_MS: positiveInt.default(2500),
   /** Signs the API's access tokens (HS256). */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
   JWT_TTL_SECONDS: positiveInt.default(900),

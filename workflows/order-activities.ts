@@ -57,19 +57,27 @@ export class OrderActivityProxies {
   private readonly remote = { projection: proxyActivities<OrderActivities>(PROJECTION), database: proxyActivities<OrderActivities>(STEP) };
   private readonly local = { projection: proxyLocalActivities<OrderActivities>(LOCAL_PROJECTION), database: proxyLocalActivities<OrderActivities>(LOCAL_STEP) };
 
-  constructor(providerRetry: ProviderRetryOptions = {}) {
+  /** alwaysLocal: the order was started with a patch that implies LOCAL_DB_WORK (no marker of its own then). */
+  constructor(
+    providerRetry: ProviderRetryOptions = {},
+    private readonly alwaysLocal: () => boolean = () => false,
+  ) {
     const retry = { ...DEFAULT_ORDER_WORKFLOW_OPTIONS.providerRetry, ...providerRetry, nonRetryableErrorTypes: NON_RETRYABLE };
     this.providers = proxyActivities<OrderActivities>({ ...STEP, retry });
   }
 
   /** Projection writes: placeOrder, adoptLegacyOrder, recordOrderEvent. */
   get projection(): OrderActivities {
-    return patched(LOCAL_DB_WORK) ? this.local.projection : this.remote.projection;
+    return this.localDbWork() ? this.local.projection : this.remote.projection;
   }
 
-  /** Steps on our own database: reserveInventory, createInvoice. */
+  /** Steps on our own database: reserveInventory, createInvoice, openOrder (all three steps at once). */
   get database(): OrderActivities {
-    return patched(LOCAL_DB_WORK) ? this.local.database : this.remote.database;
+    return this.localDbWork() ? this.local.database : this.remote.database;
+  }
+
+  private localDbWork(): boolean {
+    return this.alwaysLocal() || patched(LOCAL_DB_WORK);
   }
 }
 

@@ -22,6 +22,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -56,6 +57,7 @@ import {
 import { OrderInvoice } from './order-invoice';
 import { CANCEL_GUARDS, type OrderView, STATUS_GUARDS, check } from './order-guards';
 import { Parking } from './order-parking';
+import { openOrder, placeOrder } from './order-recording';
 import { CarrierException, OrderShipment } from './order-shipment';
 import { type OrderStep, type Progress, orderSteps } from './order-steps';
 import { OrderVisibility, initialOrderState } from './order-visibility';
@@ -63,6 +65,12 @@ import { Compensations, StepLock, UndoImpossible } from './saga';
 
 /** Lines and address change until the goods leave, money by the difference (workflows/order-change.ts). */
 const CHANGES_AFTER_PAYMENT = 'changes-after-payment';
+/**
+ * Record, reserve and invoice in one local activity (openOrder), and the total in the search
+ * attributes from the next status on. Implies CHANGES_AFTER_PAYMENT and LOCAL_DB_WORK, so a new
+ * order's history has this one patch marker instead of their two (each is a marker and an upsert).
+ */
+const OPEN_ORDER_AT_ONCE = 'open-order-at-once';
 
 type Cancellation =
   | { state: 'none' }
@@ -86,6 +94,9 @@ class OrderSaga {
   private readonly progress: Progress = { stage: 'placing', paymentAuthorized: false, shippedRecorded: false };
   private cancellation: Cancellation = { state: 'none' };
   private changesAfterPayment = false;
+  private openAtOnce = false;
+  /** What openOrder's reserving or invoicing refused; thrown inside the saga scope (untilShipped). */
+  private refusedAtOpening: ApplicationFailure | null = null;
 
   private readonly activities: OrderActivityProxies;
   private readonly steps: ReturnType<typeof orderSteps>;
@@ -104,7 +115,7 @@ class OrderSaga {
     const { order } = input;
     const options = input.options ?? {};
     const orderId = (this.orderId = order.orderId);
-    this.activities = new OrderActivityProxies(options.providerRetry);
+    this.activities = new OrderActivityProxies(options.providerRetry, () => this.openAtOnce);
 
     const from = input.adoption?.from;
     this.state = initialOrderState(input);
@@ -157,7 +168,8 @@ class OrderSaga {
 
   setup(): void {
     // Decided once, at the start: an order keeps the change rules it was started with.
-    this.changesAfterPayment = patched(CHANGES_AFTER_PAYMENT);
+    this.openAtOnce = patched(OPEN_ORDER_AT_ONCE);
+    this.changesAfterPayment = this.openAtOnce || patched(CHANGES_AFTER_PAYMENT);
     setHandler(orderStateQuery, () => this.visible.snapshot());
 
     setHandler(placeOrderUpdate, () =>
@@ -221,8 +233,14 @@ class OrderSaga {
     if (from === 'SHIPPED') return;
     if (from === 'NEEDS_ATTENTION') return this.parking.parkForGood('legacy adoption', LEGACY_WITHOUT_PAYMENT_REASON, 'PENDING');
     if (from === undefined) {
-      await this.step(steps.reserveInventory);
-      await this.step(steps.issueInvoice);
+      if (this.openAtOnce) {
+        // openOrder runs whole: a cancel accepted meanwhile unwinds here, before the next step registers its undo.
+        if (this.sagaScope.consideredCancelled) throw new CancelledFailure('cancelled while the order was opened');
+        if (this.refusedAtOpening) throw this.refusedAtOpening;
+      } else {
+        await this.step(steps.reserveInventory);
+        await this.step(steps.issueInvoice);
+      }
       await this.step(steps.authorizePayment);
       this.visible.moveTo('PROCESSING');
     }
@@ -241,27 +259,13 @@ class OrderSaga {
     await this.record({ type: 'order.delivered', dedupeKey: 'delivered', status: 'DELIVERED', statusReason: null });
   }
 
-  /** Checks the order against the catalogue and records it (projection row + order.created). */
+  /** Checks the order against the catalogue and records it (order-recording.ts); false: rejected. */
   private async recordOrder(): Promise<boolean> {
-    this.visible.waitFor('recording the order');
-    const { order } = this.input;
-    const placedAt = workflowInfo().startTime.toISOString();
-    const placed = await this.activities.projection.placeOrder({ order, placedAt }).catch((err: unknown) => {
-      // Input no projection can hold (the API validates first): rejected, nothing recorded.
-      const business = businessFailureOf(err);
-      if (business === null) throw err;
-      return { accepted: false as const, failure: business.type, reason: business.message };
-    });
-    if (!placed.accepted) {
-      this.progress.stage = 'done';
-      this.visible.moveTo('REJECTED', placed.reason);
-      return false;
-    }
-    this.invoice.tier = placed.tier;
-    this.state.lines = placed.lines;
-    this.state.totals = placed.totals;
-    this.progress.stage = 'reserving';
-    this.visible.upsertSearchAttributes();
+    const { input, state, progress, visible, invoice, compensations, steps, activities } = this;
+    const host = { input, state, progress, visible, invoice, compensations, steps, activities };
+    const recording = this.openAtOnce ? await openOrder(host) : await placeOrder(host);
+    if (!recording.recorded) return false;
+    this.refusedAtOpening = recording.refused;
     return true;
   }
 

@@ -53,6 +53,12 @@ export class Compensations {
     this.stack.push(undo);
   }
 
+  /** The undo of a step that never ran after all (the step before it refused the order). */
+  drop(name: string): void {
+    const at = this.stack.findIndex((registered) => registered.name === name);
+    if (at >= 0) this.stack.splice(at, 1);
+  }
+
   /** Past the point of no return (the goods left): nothing can be undone any more. */
   discard(): void {
     this.stack.length = 0;

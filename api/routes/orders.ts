@@ -16,9 +16,9 @@ import { ApiError, errors } from '../errors';
 import { idempotency } from '../idempotency';
 import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, jsonApiText, nextLink, selfLink } from '../json-api';
 import { type ChangeRequest, previewChange } from '../order-preview';
-import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, snapshotFromState } from '../order-projection';
+import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, pendingSnapshot, snapshotFromState } from '../order-projection';
 import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
-import { notYours, storefrontScope, visibleOrders } from '../storefronts';
+import { mayAccess, notYours, storefrontScope, visibleOrders } from '../storefronts';
 
 const NOT_YOURS = notYours('An order');
 import {
@@ -102,7 +102,9 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
       'workflow is started with update-with-start, so a retry reaches the same order even without the idempotency ' +
       'record. The customer and SKUs are checked first (422 with a pointer, nothing started); a customer of another ' +
       'storefront is 422 unknown_customer, as one that does not exist. The order belongs to the storefront of the ' +
-      'client that places it. Answers 202 once the order is recorded: a GET right after sees it.',
+      'client that places it. Answers 202 once the order is recorded: a GET right after sees it. When the record takes ' +
+      'longer than ORDER_RECORD_WAIT_MS (a backlog of orders), answers 202 once Temporal holds the order instead: PENDING, ' +
+      'lines and totals empty until the record; a GET shows it the same way until then.',
     ...secured('orders:write', idempotency(deps, { required: true })),
     request: {
       headers: IdempotencyKeyHeader,
@@ -128,23 +130,22 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
 
     const key = c.get('idempotencyKey')!;
     const orderId = orderIdFor(principal.clientId, key);
-    const outcome = await workflows.place(
-      {
-        orderId,
-        customerId: attributes.customerId,
-        lines: attributes.lines,
-        shippingAddress: { ...attributes.shippingAddress, line2: attributes.shippingAddress.line2 ?? null },
-        payment: attributes.payment,
-        storefront: principal.storefront,
-      },
-      key,
-    );
+    const order = {
+      orderId,
+      customerId: attributes.customerId,
+      lines: attributes.lines,
+      shippingAddress: { ...attributes.shippingAddress, line2: attributes.shippingAddress.line2 ?? null },
+      payment: attributes.payment,
+      storefront: principal.storefront,
+    };
+    const outcome = await workflows.place(order, key);
     // The update answers once the projection has the order, so the projection is the answer. It is
     // also the answer to a retry: Temporal replays the first update outcome (the key is the update
-    // id) even for a finished workflow, which is never started again (REJECT_DUPLICATE).
+    // id) even for a finished workflow, which is never started again (REJECT_DUPLICATE). A record
+    // late under load (`started`) answers with the order as Temporal holds it.
     const projection = await loadOrder(deps, orderId);
     if (!projection && outcome.kind === 'finished') throw errors.conflict('order_finished', `Order ${orderId} for this Idempotency-Key is finished.`);
-    const snapshot = projection ?? snapshotFromState((outcome as { state: OrderState }).state, null, principal.storefront);
+    const snapshot = projection ?? (outcome.kind === 'placed' ? snapshotFromState(outcome.state, null, principal.storefront) : pendingSnapshot(order));
     const doc = orderDocument(snapshot);
     return c.json(doc, 202, { ...JSON_API_HEADERS, Location: doc.data.links.self });
   });
@@ -174,7 +175,16 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
       }
     }
     // The document's JSON is kept with the snapshot: a local cache hit answers without rebuilding it.
-    return jsonApiText(c, orderDocumentJson(await visibleOrder(c, id)), 200);
+    const recorded = await cache.get(id, () => loadOrder(deps, id));
+    if (recorded) {
+      if (!mayAccess(c.get('principal')!, recorded.storefront)) throw errors.notFound(`Order ${id}`);
+      return jsonApiText(c, orderDocumentJson(recorded), 200);
+    }
+    // Not recorded (yet): a POST answered before the record under load names an order Temporal holds.
+    const started = await workflows.startedOrder(id);
+    const pending = started && pendingSnapshot(started);
+    if (!pending || !mayAccess(c.get('principal')!, pending.storefront)) throw errors.notFound(`Order ${id}`);
+    return c.json(orderDocument(pending), 200, JSON_API_HEADERS);
   });
 
   const list = createRoute({

@@ -1,6 +1,8 @@
 // Parts of the stack away: with Redis unreachable reads and creation keep working; with the
-// worker stopped, updates answer 503 + Retry-After within the Temporal deadline and nothing is
-// stored as the idempotent answer; an order whose workflow task keeps failing answers 503 too;
+// worker stopped (or behind), updates answer 503 + Retry-After within the Temporal deadline and
+// nothing is stored as the idempotent answer, while a POST answers 202 with the order Temporal
+// holds, recorded once when the worker comes; an order whose workflow task keeps failing answers
+// 503;
 // with PostgreSQL away, reads answer 503. Readiness needs PostgreSQL and Temporal, not Redis.
 import { createProduct, createCustomer, openTestDataSource } from '../support/db';
 import { type ApiHarness, newKey, orderBody, startApi } from '../support/api';
@@ -14,7 +16,7 @@ jest.setTimeout(120_000);
 let api: ApiHarness;
 
 beforeAll(async () => {
-  api = await startApi({ env: { TEMPORAL_CALL_TIMEOUT_MS: '1500' } });
+  api = await startApi({ env: { TEMPORAL_CALL_TIMEOUT_MS: '1500', ORDER_RECORD_WAIT_MS: '1000' } });
 });
 
 afterAll(async () => {
@@ -58,7 +60,7 @@ describe('readiness', () => {
 });
 
 describe('the worker stopped', () => {
-  it('answers updates and creation with 503 + Retry-After within the deadline, storing no idempotent answer', async () => {
+  it('answers updates with 503 + Retry-After within the deadline, storing no idempotent answer', async () => {
     const customerId = await createCustomer(api.dataSource);
     const sku = await createProduct(api.dataSource, { onHand: 10 });
     const created = await api.call('POST', '/v1/orders', { body: orderBody(customerId, [{ sku, quantity: 1 }]), headers: { 'Idempotency-Key': newKey() } });
@@ -77,18 +79,69 @@ describe('the worker stopped', () => {
       expect(strong.status).toBe(503);
       // The projection still answers.
       expect((await api.call('GET', `/v1/orders/${id}`)).status).toBe(200);
-
-      const key = newKey();
-      const body = orderBody(customerId, [{ sku, quantity: 1 }]);
-      const refused = await api.call('POST', '/v1/orders', { body, headers: { 'Idempotency-Key': key } });
-      expect(refused.status).toBe(503);
-      await api.startWorker();
-      const retried = await api.call('POST', '/v1/orders', { body, headers: { 'Idempotency-Key': key } });
-      expect(retried.status).toBe(202); // the 503 was not stored
-      expect(retried.headers.get('idempotent-replayed')).toBeNull();
     } finally {
       await api.startWorker();
     }
+    // The 503 was not stored: the same DELETE now cancels.
+    const retried = await api.call('DELETE', `/v1/orders/${id}`);
+    expect(retried.status).toBe(200);
+  });
+
+  it('answers POSTs with 202 naming orders Temporal holds, and records each one once when the worker comes', async () => {
+    const customerId = await createCustomer(api.dataSource);
+    const sku = await createProduct(api.dataSource, { onHand: 100 });
+    const body = orderBody(customerId, [{ sku, quantity: 1 }]);
+    const keys = Array.from({ length: 6 }, () => newKey());
+    await api.stopWorker();
+    let ids: string[];
+    try {
+      const started = Date.now();
+      // A flood with nobody to record it, each key sent twice at once (a client's retry).
+      const answers = await Promise.all([...keys, ...keys].map((key) => api.call('POST', '/v1/orders', { body, headers: { 'Idempotency-Key': key } })));
+      expect(Date.now() - started).toBeLessThan(1500 + 2000);
+      // The retry sent beside its first is 409 (in flight) or the same 202: never a 5xx, never another order.
+      for (const answer of answers) expect([202, 409]).toContain(answer.status);
+      const firsts = answers.slice(0, keys.length);
+      for (const answer of firsts) {
+        expect(answer.status).toBe(202);
+        expect(answer.body.data.attributes).toMatchObject({ status: 'PENDING', customerId, lines: [], totals: null, version: 0 });
+        expect(answer.headers.get('location')).toBe(`/v1/orders/${answer.body.data.id}`);
+      }
+      ids = firsts.map((answer) => answer.body.data.id as string);
+      expect(ids).toEqual(keys.map((key) => orderIdFor('dev-client', key)));
+      expect(new Set(ids).size).toBe(keys.length);
+
+      // Before the record a GET shows the order as Temporal holds it; another storefront's token sees nothing.
+      const read = await api.call('GET', `/v1/orders/${ids[0]}`);
+      expect(read.status).toBe(200);
+      expect(read.body.data.attributes).toMatchObject({ status: 'PENDING', shippingAddress: { city: 'Austin' }, version: 0 });
+      // A repeat after the first answered is the stored answer.
+      const repeat = await api.call('POST', '/v1/orders', { body, headers: { 'Idempotency-Key': keys[0] } });
+      expect(repeat.status).toBe(202);
+      expect(repeat.body.data.id).toBe(ids[0]);
+      expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+      const rows = await api.dataSource.query('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [customerId]);
+      expect(rows[0].n).toBe(0); // nothing recorded yet: the workflows hold the orders
+    } finally {
+      await api.startWorker();
+    }
+    for (const id of ids) {
+      await eventually(async () => (await api.call('GET', `/v1/orders/${id}`)).body.data.attributes.status === 'PROCESSING', `order ${id} processing`, 60_000);
+    }
+    const recorded = await api.dataSource.query(
+      "SELECT o.id, count(e.*)::int AS created FROM orders o JOIN order_events e ON e.order_id = o.id AND e.type = 'order.created' WHERE o.customer_id = $1 GROUP BY o.id",
+      [customerId],
+    );
+    expect(recorded.map((r: { id: string }) => r.id).sort()).toEqual([...ids].sort());
+    for (const row of recorded) expect(row.created).toBe(1);
+    // Once recorded, the GET is the projection's: priced, and the stock reserved once per order.
+    const read = await api.call('GET', `/v1/orders/${ids[0]}`);
+    expect(read.body.data.attributes.lines).toHaveLength(1);
+    expect(read.body.data.attributes.totals.total).toBeGreaterThan(0);
+  });
+
+  it('answers a GET of an order nobody placed with 404', async () => {
+    expect((await api.call('GET', `/v1/orders/${orderIdFor('dev-client', newKey())}`)).status).toBe(404);
   });
 });
 

@@ -273,3 +273,23 @@ describe('the cached read answered ahead of hono', () => {
     expect((await get(path, as('ops'))).status).toBe(200);
   });
 });
+
+describe('an order Temporal holds before its record', () => {
+  it("is shown to its own storefront and ops only, as the recorded one is", async () => {
+    const customerId = await newCustomer('a');
+    await api.stopWorker();
+    try {
+      // Nobody records it: the POST answers, past ORDER_RECORD_WAIT_MS, with the order Temporal holds.
+      const orderId = await place('a', customerId, sku);
+      const own = await api.call('GET', `/v1/orders/${orderId}`, { token: as('a') });
+      expect(own.status).toBe(200);
+      expect(own.body.data.attributes).toMatchObject({ status: 'PENDING', storefront: SHOP_A.storefront });
+      expect((await api.call('GET', `/v1/orders/${orderId}`, { token: as('ops') })).status).toBe(200);
+      const other = await api.call('GET', `/v1/orders/${orderId}`, { token: as('b') });
+      expect(other.status).toBe(404);
+      expect(other.body.errors[0].code).toBe('not_found');
+    } finally {
+      await api.startWorker();
+    }
+  });
+});

@@ -12,6 +12,7 @@ import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { createOrderActivities, type OrderActivities } from '../../activities';
+import { openOrderActivities } from '../../activities/open-order';
 import { CarrierSimulator } from '../../activities/adapters/carrier-simulator';
 import { PaymentSimulator } from '../../activities/adapters/payment-simulator';
 import { createApp } from '../../api/app';
@@ -181,6 +182,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
         },
       ]),
     ) as unknown as OrderActivities;
+    // openOrder runs the three first steps: through the wrappers, so each can be held or failed.
+    Object.assign(activities, openOrderActivities(activities));
     if (options.worker !== false) worker = await startOrderWorker({ env, taskQueue, activities });
   }
 

@@ -4,10 +4,11 @@
 // cancelled, through the `cancel` update or a Temporal cancellation request, or rejected; every
 // step's undo runs exactly once, newest first, after every step.
 import { Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OrderActivities, RecordOrderEventInput } from '../../activities/contract';
+import { openOrderActivities } from '../../activities/open-order';
 import { type CreateOrderInput, type OrderLine, lineAmount, priceOrder } from '../../domain';
 import type { orderWorkflow } from '../../workflows/order';
 import {
@@ -24,6 +25,7 @@ import {
   type OrderHandle,
   type RunningWorker,
   TEST_ADDRESS,
+  eventually,
   orderInput,
   startOrderWorker,
   startTimeSkippingServer,
@@ -108,7 +110,7 @@ function stubbedActivities(): OrderActivities {
     return found;
   };
   const undo = (name: string) => async ({ orderId }: { orderId: string }) => void script(orderId).calls.push(name);
-  return {
+  const stubs: Omit<OrderActivities, 'openOrder'> = {
     async placeOrder({ order }) {
       script(order.orderId).calls.push('placeOrder');
       return { accepted: true, tier: null, ...priced(order) };
@@ -149,6 +151,8 @@ function stubbedActivities(): OrderActivities {
       return { seq: events.length };
     },
   };
+  // A new order's first three steps run as one (openOrder), each still a stub of its own.
+  return { ...stubs, ...openOrderActivities(stubs) };
 }
 
 let env: TestWorkflowEnvironment;
@@ -196,8 +200,6 @@ const ALL = ['cancelShipment', ...ALL_BUT_SHIPMENT];
 
 /** A stage to stop the order at: how to set it up, how to know it is there, what a cancel undoes. */
 const STAGES: [string, (script: Script) => unknown, (handle: OrderHandle, script: Script) => Promise<unknown>, string[]][] = [
-  ['while the reservation runs', (s) => s.hold('reserveInventory'), (_h, s) => s.reached('reserveInventory'), ['releaseInventory']],
-  ['while the invoice is issued', (s) => s.hold('createInvoice'), (_h, s) => s.reached('createInvoice'), ['voidInvoice', 'releaseInventory']],
   ['parked at the authorization', (s) => s.fail('authorizePayment', 'StubOutage'), parked, ALL_BUT_SHIPMENT],
   ['while the authorization runs', (s) => s.hold('authorizePayment'), awaiting('authorizing the payment'), ALL_BUT_SHIPMENT],
   ['parked at the booking', (s) => s.fail('createShipment', 'StubOutage'), parked, ALL],
@@ -237,6 +239,47 @@ describe('undos at every stage', () => {
       expect(await handle.result()).toMatchObject({ status: 'CANCELLED', statusReason: 'cancellation requested through Temporal' });
       expectUndone(script, undos);
       expect(script.event('order.canceled')?.data).toMatchObject({ by: 'workflow-cancellation' });
+    });
+  });
+
+  // The first workflow task records, reserves and invoices in one local activity (openOrder),
+  // which runs whole: a cancel accepted while it runs undoes all three once it is done.
+  describe.each(['reserveInventory', 'createInvoice'] as const)('while %s runs in the first workflow task', (step) => {
+    const startHeld = async (script: Script) => {
+      const order = orderInput('customer-1', [{ sku: 'SKU-1', quantity: 2 }], { shippingAddress: TEST_ADDRESS });
+      scripts.set(order.orderId, script);
+      const gate = script.hold(step);
+      // No waiting for the placeOrder update here: it answers once the held activity is done.
+      const handle = await env.client.workflow.start<typeof orderWorkflow>(ORDER_WORKFLOW_TYPE, { ...orderWorkflowStartOptions({ order }, taskQueue), workflowTaskTimeout: '4s' });
+      await gate.reached;
+      return { handle, release: gate.release };
+    };
+
+    it('a cancel is accepted meanwhile and undoes the reservation and the invoice after it', async () => {
+      const script = new Script();
+      const { handle, release } = await startHeld(script);
+      const cancel = await handle.startUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+      release();
+      expect(await cancel.result()).toMatchObject({ status: 'CANCELLED', statusReason: 'changed my mind' });
+      expectUndone(script, ['voidInvoice', 'releaseInventory']);
+    });
+
+    it('a Temporal cancellation request does the same', async () => {
+      const script = new Script();
+      const { handle, release } = await startHeld(script);
+      await handle.cancel();
+      // Released once the workflow has the request (a workflow task completed after it); before,
+      // the order would be past openOrder and this would be the authorization's stage.
+      await eventually(async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const requested = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+        return requested >= 0 && events.slice(requested).some((e) => e.workflowTaskCompletedEventAttributes);
+      }, 'the cancellation request to reach the workflow');
+      release();
+      // Not handle.result() at once: it lets the test server skip time, past the workflow task the held activity keeps open.
+      await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', 'the order to finish');
+      expect(await handle.result()).toMatchObject({ status: 'CANCELLED', statusReason: 'cancellation requested through Temporal' });
+      expectUndone(script, ['voidInvoice', 'releaseInventory']);
     });
   });
 
