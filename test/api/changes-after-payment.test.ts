@@ -2,7 +2,7 @@
 // goods leave, stock and money move by the difference only, a declined increment changes nothing,
 // preview changes nothing, If-Match refuses a stale change, two concurrent changes never both apply.
 import { randomUUID } from 'node:crypto';
-import { ADDRESS, type ApiHarness, type Json, newKey, startApi } from '../support/api';
+import { ADDRESS, type ApiHarness, type Json, newKey, shipWhenBooked, startApi } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -51,7 +51,7 @@ const providerOperations = async (authorizationIds: string[]): Promise<string[]>
   ).map((r: { operation: string }) => r.operation);
 
 async function ship(id: string): Promise<void> {
-  const res = await api.call('PUT', `/v1/orders/${id}/status`, { body: body(id, { status: 'SHIPPED', trackingNumber: `1Z${randomUUID().slice(0, 8)}` }) });
+  const res = await shipWhenBooked(api, id, `1Z${randomUUID().slice(0, 8)}`);
   expect(res.status).toBe(200);
   await eventually(async () => (await ledger(id)).some((m) => m.kind === 'capture'), 'captured');
 }

@@ -2,7 +2,7 @@
 // shipping, delivery, cancellation, lists, invoices, shipments and the live event stream.
 import { randomUUID } from 'node:crypto';
 import { orderIdFor } from '../../api/routes/orders';
-import { ADDRESS, type ApiHarness, cachedReadsAnsweredAhead, newKey, orderBody, readEvents, serveOverHttp, startApi } from '../support/api';
+import { ADDRESS, type ApiHarness, cachedReadsAnsweredAhead, newKey, orderBody, readEvents, serveOverHttp, shipWhenBooked, startApi } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(120_000);
@@ -40,16 +40,6 @@ const statusOf = async (id: string) => (await api.call('GET', `/v1/orders/${id}`
 
 function waitForStatus(id: string, status: string) {
   return eventually(async () => (await statusOf(id)) === status, `order ${id} ${status}`, 30_000, 100);
-}
-
-/** PUT status SHIPPED once the workflow knows of the booking: the shipments row is written by the booking
- *  activity a moment before the workflow sees it complete, and until then SHIPPED is 409 "not booked yet". */
-function shipWhenBooked(id: string, body: unknown, token: string) {
-  return eventually(async () => {
-    const res = await api.call('PUT', `/v1/orders/${id}/status`, { body, token });
-    const notBookedYet = res.status === 409 && /not booked yet/.test(res.body.errors?.[0]?.detail ?? '');
-    return notBookedYet ? undefined : res;
-  }, `order ${id} SHIPPED`);
 }
 
 const shipmentOf = async (orderId: string): Promise<{ id: string; tracking_number: string } | undefined> =>
@@ -148,7 +138,7 @@ describe('the life of an order', () => {
     const shipBody = { data: { type: 'orders', id: orderId, attributes: { status: 'SHIPPED', trackingNumber: '1Z999' } } };
     const notOps = await api.call('PUT', `/v1/orders/${orderId}/status`, { body: shipBody, token: await api.token('orders:write') });
     expect(notOps.status).toBe(403);
-    const shipped = await shipWhenBooked(orderId, shipBody, await api.token('ops'));
+    const shipped = await shipWhenBooked(api, orderId, '1Z999', await api.token('ops'));
     expect(shipped.status).toBe(200);
     expect(shipped.body.data.attributes).toMatchObject({ status: 'SHIPPED', trackingNumber: '1Z999' });
     const again = await api.call('PUT', `/v1/orders/${orderId}/status`, { body: shipBody, token: await api.token('ops') });
@@ -362,7 +352,7 @@ describe('the live stream', () => {
     const lastId = untilProcessing[untilProcessing.length - 1].id!;
 
     const ops = await api.token('ops');
-    const shipped = await shipWhenBooked(id, { data: { type: 'orders', id, attributes: { status: 'SHIPPED', trackingNumber: 'TRK1' } } }, ops);
+    const shipped = await shipWhenBooked(api, id, 'TRK1', ops);
     expect(shipped.status).toBe(200);
     const delivered = await api.call('PUT', `/v1/orders/${id}/status`, { token: ops, body: { data: { type: 'orders', id, attributes: { status: 'DELIVERED' } } } });
     expect(delivered.status).toBe(200);

@@ -1,7 +1,7 @@
 // The payment ledger through the API: GET /v1/orders/{id}/payments lists every money movement,
 // the order carries its `payment` summary and `version`, and another storefront sees nothing.
 import { randomUUID } from 'node:crypto';
-import { type ApiHarness, newKey, orderBody, startApi, apiClients } from '../support/api';
+import { type ApiHarness, newKey, orderBody, shipWhenBooked, startApi, apiClients } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(120_000);
@@ -58,7 +58,7 @@ describe('the payment ledger', () => {
     expect(beforeShipping.payment).toEqual({ authorized: 8750, captured: 0, refunded: 0, balance: 0 });
     expect(beforeShipping.version).toBe(await lastEventSeq(id));
 
-    const shipped = await api.call('PUT', `/v1/orders/${id}/status`, { body: { data: { type: 'orders', id, attributes: { status: 'SHIPPED', trackingNumber: `1Z${run}` } } } });
+    const shipped = await shipWhenBooked(api, id, `1Z${run}`);
     expect(shipped.status).toBe(200);
     const captured = await eventually(async () => {
       const res = await api.call('GET', `/v1/orders/${id}/payments`);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { requestReturnUpdate, returnWorkflowStartOptions, RETURN_WORKFLOW_TYPE } from '../../workflows/return-definitions';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { ADDRESS, type ApiHarness, newKey, orderBody, startApi, apiClients } from '../support/api';
+import { ADDRESS, type ApiHarness, newKey, orderBody, shipWhenBooked, startApi, apiClients } from '../support/api';
 import { eventually } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -61,7 +61,7 @@ async function deliveredOrder(): Promise<{ id: string; a: string; b: string }> {
   const id = placed.body.data.id as string;
   await eventually(async () => (await api.dataSource.query(`SELECT 1 FROM shipments WHERE order_id = $1`, [id])).length > 0, 'shipment booked');
   const move = (attributes: Record<string, unknown>) => api.call('PUT', `/v1/orders/${id}/status`, { body: { data: { type: 'orders', id, attributes } } });
-  expect((await move({ status: 'SHIPPED', trackingNumber: `1Z${run}` })).status).toBe(200);
+  expect((await shipWhenBooked(api, id, `1Z${run}`)).status).toBe(200);
   expect((await move({ status: 'DELIVERED' })).status).toBe(200);
   const order = await eventually(async () => {
     const o = (await api.call('GET', `/v1/orders/${id}`)).body.data.attributes;

@@ -21,7 +21,7 @@ import type { ApiDeps } from '../../api/deps';
 import { apiSchema, parseConfig } from '../../runtime/config';
 import { OpenApiValidator, type OpenApiDocument } from '../api/openapi-validator';
 import { openTestDataSource } from './db';
-import { connectToDevServer, type RunningWorker, startOrderWorker, uniqueTaskQueue } from './temporal';
+import { connectToDevServer, eventually, type RunningWorker, startOrderWorker, uniqueTaskQueue } from './temporal';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:16380';
 
@@ -128,6 +128,20 @@ export interface HarnessOptions {
 /** API clients with their secrets, as API_CLIENTS wants them (each secret hashed). */
 export async function apiClients(clients: { id: string; secret: string; scopes: string[]; storefront?: string }[]): Promise<string> {
   return JSON.stringify(await Promise.all(clients.map(async ({ secret, ...client }) => ({ ...client, secretHash: await hashSecret(secret) }))));
+}
+
+/**
+ * PUT status SHIPPED once the workflow knows of the booking. The shipments row is written by the
+ * booking activity a moment before the workflow sees it complete; until then SHIPPED is 409
+ * "not booked yet", which is what the API should answer, so the caller asks again.
+ */
+export function shipWhenBooked(api: ApiHarness, id: string, trackingNumber: string, token?: string): Promise<ApiResponse<Json>> {
+  const body = { data: { type: 'orders', id, attributes: { status: 'SHIPPED', trackingNumber } } };
+  return eventually(async () => {
+    const res = await api.call('PUT', `/v1/orders/${id}/status`, { body, ...(token ? { token } : {}) });
+    const notBookedYet = res.status === 409 && /not booked yet/.test(String((res.body as { errors?: { detail?: string }[] }).errors?.[0]?.detail));
+    return notBookedYet ? undefined : res;
+  }, `order ${id} SHIPPED`);
 }
 
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
