@@ -18,11 +18,11 @@ export interface AfterPaymentPlan {
   return: { kind: ReturnKind; end: ReturnEnd } | null;
 }
 
-/** What happened, for the figures: the answers of each step ('missed' when the order never got there). */
+/** What happened, for the figures: the answers of each step ('missed <status>' when the order never got there). */
 export interface AfterPaymentRecord {
-  changeStatuses: (number | 'missed')[];
+  changeStatuses: (number | string)[];
   returnId: string | null;
-  returnStatus: number | 'missed' | null;
+  returnStatus: number | string | null;
   endStatus: number | null;
 }
 
@@ -61,16 +61,17 @@ async function readOrder(client: DrillClient, orderId: string): Promise<OrderVie
   return { status: a.status, version: a.version, lines: a.lines.map((l: { sku: string; quantity: number }) => ({ sku: l.sku, quantity: l.quantity })) };
 }
 
-/** Polls the order until `until` says yes (its view), it can no longer get there (`hopeless`), or time runs out. */
-async function waitForOrder(client: DrillClient, orderId: string, until: (o: OrderView) => boolean, hopeless: (o: OrderView) => boolean): Promise<OrderView | null> {
+/** Polls the order until `until` says yes (its view), it can no longer get there (`hopeless`), or time runs out ('missed <last status>'). */
+async function waitForOrder(client: DrillClient, orderId: string, until: (o: OrderView) => boolean, hopeless: (o: OrderView) => boolean): Promise<OrderView | string> {
   const giveUpAt = Date.now() + WAIT_FOR_STATUS_MS;
+  let last: OrderView | null = null;
   while (Date.now() < giveUpAt) {
-    const order = await readOrder(client, orderId);
-    if (order && until(order)) return order;
-    if (order && hopeless(order)) return null;
+    last = (await readOrder(client, orderId)) ?? last;
+    if (last && until(last)) return last;
+    if (last && hopeless(last)) break;
     await sleep(rand(200, 400));
   }
-  return null;
+  return `missed ${last?.status ?? 'unread'}`;
 }
 
 /** The lines after the change (absolute: a retried PUT asks for the same order, which changes nothing). */
@@ -106,8 +107,8 @@ function putChange(client: DrillClient, orderId: string, kind: ChangeKind, order
 /** Once the payment is authorized (PROCESSING), the planned change; 'race': two at once against one version. */
 async function change(client: DrillClient, orderId: string, plan: NonNullable<AfterPaymentPlan['change']>, catalogue: Catalogue, record: AfterPaymentRecord): Promise<void> {
   const order = await waitForOrder(client, orderId, (o) => o.status === 'PROCESSING', (o) => o.status !== 'PENDING' && o.status !== 'NEEDS_ATTENTION');
-  if (!order) {
-    record.changeStatuses.push('missed');
+  if (typeof order === 'string') {
+    record.changeStatuses.push(order);
     return;
   }
   const attempts = plan.kind === 'race' ? [0, 1] : [0];
@@ -118,8 +119,8 @@ async function change(client: DrillClient, orderId: string, plan: NonNullable<Af
 /** Once DELIVERED, the planned return: part of one line or every unit; then received, cancelled or left REQUESTED. */
 async function giveBack(client: DrillClient, orderId: string, plan: NonNullable<AfterPaymentPlan['return']>, record: AfterPaymentRecord): Promise<void> {
   const order = await waitForOrder(client, orderId, (o) => o.status === 'DELIVERED', (o) => o.status === 'CANCELLED' || o.status === 'REJECTED');
-  if (!order) {
-    record.returnStatus = 'missed';
+  if (typeof order === 'string') {
+    record.returnStatus = order;
     return;
   }
   const lines =

@@ -40,8 +40,8 @@ export async function moneyMatchesDocuments({ ids, query }: DrillFacts): Promise
 }
 
 /**
- * Every refund paid once: a REFUNDED return has exactly one credit note and one refund movement
- * of its amount, any other return none; no idempotency key twice in the ledger; per order the
+ * Every refund paid once: a REFUNDED return with something to refund has exactly one credit note
+ * and one refund movement of its amount, any other return none; no idempotency key twice in the ledger; per order the
  * provider paid out exactly what the ledger says, as many times.
  */
 export async function everyRefundPaidOnce({ ids, query }: DrillFacts): Promise<Check> {
@@ -54,9 +54,9 @@ export async function everyRefundPaidOnce({ ids, query }: DrillFacts): Promise<C
        FROM returns r WHERE r.order_id = ANY($1::uuid[])`,
     [ids],
   );
-  const wrong = returns.filter((r) =>
-    r.status === 'REFUNDED' ? r.notes !== 1 || r.refunds !== 1 || r.refund_amount !== r.note_total || r.refund_amount !== r.refund_total : r.notes !== 0 || r.refunds !== 0,
-  );
+  // A refund of nothing (no unit arrived) pays nothing and issues no credit note.
+  const paid = (r: (typeof returns)[number]) => r.status === 'REFUNDED' && (r.refund_total ?? 0) > 0;
+  const wrong = returns.filter((r) => (paid(r) ? r.notes !== 1 || r.refunds !== 1 || r.refund_amount !== r.note_total || r.refund_amount !== r.refund_total : r.notes !== 0 || r.refunds !== 0));
   const repeatedKeys = await query<{ idempotency_key: string; n: number }>(`SELECT idempotency_key, count(*)::int AS n FROM payment_movements GROUP BY idempotency_key HAVING count(*) > 1`);
   // The provider's side: its succeeded refunds of the order's authorizations against the ledger's.
   const provider = await query<{ order_id: string; provider_refunds: number; provider_amount: number; ledger_refunds: number; ledger_amount: number }>(
@@ -71,7 +71,7 @@ export async function everyRefundPaidOnce({ ids, query }: DrillFacts): Promise<C
     [ids],
   );
   const disagree = provider.filter((p) => p.provider_refunds !== p.ledger_refunds || p.provider_amount !== p.ledger_amount);
-  const refunded = returns.filter((r) => r.status === 'REFUNDED');
+  const refunded = returns.filter(paid);
   return {
     name: 'every refund paid once (one credit note, one ledger refund, one at the provider)',
     violations: wrong.length + repeatedKeys.length + disagree.length,
