@@ -74,6 +74,12 @@ async function waitForOrder(client: DrillClient, orderId: string, until: (o: Ord
   return `missed ${last?.status ?? 'unread'}`;
 }
 
+/** A status, with the error's code when there is one (`409 out_of_stock`). */
+function answered(reply: Reply): number | string {
+  const code: unknown = reply.body?.errors?.[0]?.code;
+  return typeof code === 'string' ? `${reply.status} ${code}` : reply.status;
+}
+
 /** The lines after the change (absolute: a retried PUT asks for the same order, which changes nothing). */
 function changedLines(kind: ChangeKind, lines: OrderView['lines'], catalogue: Catalogue): OrderView['lines'] {
   const next = lines.map((l) => ({ ...l }));
@@ -113,7 +119,7 @@ async function change(client: DrillClient, orderId: string, plan: NonNullable<Af
   }
   const attempts = plan.kind === 'race' ? [0, 1] : [0];
   const replies = await Promise.all(attempts.map(() => putChange(client, orderId, plan.kind, order, catalogue, plan.ifMatch)));
-  record.changeStatuses.push(...replies.map((r) => r.status));
+  record.changeStatuses.push(...replies.map(answered));
 }
 
 /** Once DELIVERED, the planned return: part of one line or every unit; then received, cancelled or left REQUESTED. */
@@ -128,7 +134,7 @@ async function giveBack(client: DrillClient, orderId: string, plan: NonNullable<
       ? order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, reason: 'changed my mind' }))
       : [{ sku: order.lines[0].sku, quantity: Math.max(1, order.lines[0].quantity - 1), reason: 'too big' }];
   const requested = await client.call('POST', 'POST /v1/orders/{id}/returns', `/v1/orders/${orderId}/returns`, { data: { type: 'returns', attributes: { lines } } }, { 'Idempotency-Key': randomUUID() });
-  record.returnStatus = requested.status;
+  record.returnStatus = answered(requested);
   if (requested.status !== 201) return;
   const returnId: string = requested.body.data.id;
   record.returnId = returnId;

@@ -57,7 +57,7 @@ export function report(log: DrillLog, state: string, profile: Profile, facts: Dr
     for (const p of problems) log.out(`  - ${p.slice(0, 4000)}\n`);
   }
   log.out(
-    `\nDRILL-RESULT ${JSON.stringify({ profile: profile.name, holds: failed.length === 0, invariants: checks.length, violated: failed.map((c) => c.name), orders: orders.length, kills: figures.kills, lost, duplicated, status503: count503, webhookEvents: hooks.events, webhooksDelivered: hooks.delivered, webhookRepeats: hooks.repeats, seconds })}\n`,
+    `\nDRILL-RESULT ${JSON.stringify({ profile: profile.name, holds: failed.length === 0, invariants: checks.length, violated: failed.map((c) => c.name), orders: orders.length, kills: figures.kills, lost, duplicated, status503: count503, webhookEvents: hooks.events, webhooksDelivered: hooks.delivered, webhookRepeats: hooks.repeats, ...afterPaymentCounts(orders), seconds })}\n`,
   );
   log.out(failed.length === 0 ? '\ndrill: every invariant holds\n' : `\ndrill: ${failed.length} invariant(s) VIOLATED\n`);
   return failed.length === 0;
@@ -72,5 +72,13 @@ function afterPaymentFigures(orders: DrillOrder[]): Record<string, string> {
   return {
     changes: formatCounts(countBy(changes)),
     returns: `requested ${formatCounts(countBy(returns.map((o) => String(o.after.returnStatus))))}; then ${formatCounts(countBy(ends))}`,
+  };
+}
+
+/** For machines (DRILL-RESULT): changes answered 200 and returns received (200), so a run that exercised neither shows. */
+function afterPaymentCounts(orders: DrillOrder[]): { changesApplied: number; returnsReceived: number } {
+  return {
+    changesApplied: orders.reduce((n, o) => n + o.after.changeStatuses.filter((s) => s === 200).length, 0),
+    returnsReceived: orders.filter((o) => o.afterPayment.return?.end.startsWith('receive') && o.after.endStatus === 200).length,
   };
 }
