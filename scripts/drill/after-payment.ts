@@ -118,8 +118,18 @@ async function change(client: DrillClient, orderId: string, plan: NonNullable<Af
     return;
   }
   const attempts = plan.kind === 'race' ? [0, 1] : [0];
-  const replies = await Promise.all(attempts.map(() => putChange(client, orderId, plan.kind, order, catalogue, plan.ifMatch)));
+  const replies = await Promise.all(attempts.map(() => changeSoon(() => putChange(client, orderId, plan.kind, order, catalogue, plan.ifMatch))));
   record.changeStatuses.push(...replies.map(answered));
+}
+
+/** A 409 that says "try again in a moment" (a step under way: the booking) is tried again, a few times, as a client would. */
+async function changeSoon(put: () => Promise<Reply>): Promise<Reply> {
+  for (let attempt = 1; ; attempt++) {
+    const reply = await put();
+    const detail: unknown = reply.body?.errors?.[0]?.detail;
+    if (reply.status !== 409 || typeof detail !== 'string' || !detail.includes('try again') || attempt >= 8) return reply;
+    await sleep(rand(150, 300));
+  }
 }
 
 /** Once DELIVERED, the planned return: part of one line or every unit; then received, cancelled or left REQUESTED. */
