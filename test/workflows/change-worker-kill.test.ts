@@ -2,32 +2,14 @@
 // after the stock moved and the increment was held, before the invoice's next revision; once
 // inside the provider's incremental authorization. Another worker finishes each change: it
 // happens once, the money is held once and captured once, the stock moves by the difference once.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { changeOrderUpdate } from '../../workflows/order-definitions';
-import { someoneWaitsOnLock, stockOf } from '../support/db';
-import { SagaTestBed, activityRunning, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
-import { killProcess, startWorkerProcess } from './support/worker-process';
+import { someoneWaitsOnLock, stockOf, whileRowsHeld } from '../support/db';
+import { activityRunning, eventually, historyEvents, stateEventually } from '../support/temporal';
+import { killableWorkers } from './support/worker-process';
 
 jest.setTimeout(240_000);
 
-const bed = new SagaTestBed('change-kill', { noWorker: true });
-let bundlePath: string;
-let child: ChildProcess | undefined;
-
-beforeAll(async () => {
-  await bed.start();
-  const dir = await mkdtemp(path.join(tmpdir(), 'ordersaga-bundle-'));
-  bundlePath = path.join(dir, 'workflow-bundle.js');
-  await writeFile(bundlePath, (await orderWorkflowBundle()).code);
-});
-afterAll(async () => {
-  if (child) killProcess(child);
-  await bed.stop();
-  await rm(path.dirname(bundlePath), { recursive: true, force: true });
-});
+const { bed, startProcess, killProcess } = killableWorkers('change-kill');
 
 /** What the database says about the order's money, documents and stock. */
 async function ledgerOf(orderId: string, sku: string) {
@@ -63,32 +45,23 @@ it('a change killed after the stock moved, and one killed inside the increment, 
   await bed.worker?.stop();
   bed.worker = undefined;
   expect(await stockOf(bed.dataSource, sku)).toMatchObject({ onHand: 100, reserved: 2 });
-  child = await startWorkerProcess(bed.taskQueue, bundlePath);
+  await startProcess();
 
   // 1. Up to 5 units. Hold the live invoice's row: voiding it (the change's next step after the
   // stock) waits on it inside its transaction when the worker dies.
-  const blocker = bed.dataSource.createQueryRunner();
-  await blocker.connect();
-  await blocker.startTransaction();
-  let first: Promise<unknown>;
-  try {
-    await blocker.query('SELECT id FROM invoices WHERE order_id = $1 AND status <> $2 FOR UPDATE', [order.orderId, 'VOID']);
+  let first!: Promise<unknown>;
+  await whileRowsHeld(bed.dataSource, 'SELECT id FROM invoices WHERE order_id = $1 AND status <> $2 FOR UPDATE', [order.orderId, 'VOID'], async () => {
     first = handle.executeUpdate(changeOrderUpdate, { args: [{ lines: [{ sku, quantity: 5 }] }] });
     first.catch(() => undefined);
     await eventually(() => someoneWaitsOnLock(bed.dataSource, "%UPDATE invoices SET status = 'VOID'%"), 'the change to wait on the invoice row', 120_000, 200);
     // Where the worker dies: the difference is held and the stock moved, the invoice not yet revised.
     expect((await ledgerOf(order.orderId, sku)).counts).toMatchObject({ providerIncrements: 1, ledgerIncrements: 1, reserved: 5, lineQuantity: 2, changes: 0 });
     expect(await stockOf(bed.dataSource, sku)).toMatchObject({ onHand: 100, reserved: 5 });
-    killProcess(child);
-    child = undefined;
-    await blocker.commitTransaction();
-  } finally {
-    if (blocker.isTransactionActive) await blocker.rollbackTransaction();
-    await blocker.release();
-  }
+    killProcess();
+  });
 
   // Another worker takes the voiding up again (its heartbeat stopped) and finishes the change.
-  child = await startWorkerProcess(bed.taskQueue, bundlePath);
+  await startProcess();
   expect(await first).toMatchObject({ lines: [expect.objectContaining({ sku, quantity: 5 })] });
   const afterFirst = await ledgerOf(order.orderId, sku);
   expect(afterFirst.counts).toMatchObject({ providerIncrements: 1, ledgerIncrements: 1, reserved: 5, lineQuantity: 5, changes: 1 });
@@ -103,8 +76,7 @@ it('a change killed after the stock moved, and one killed inside the increment, 
   second.catch(() => undefined);
   await eventually(() => activityRunning(handle, 'authorizeDifference'), 'the increment to be running on the doomed worker', 120_000, 200);
   await new Promise((resolve) => setTimeout(resolve, 1500)); // inside the provider call
-  killProcess(child);
-  child = undefined;
+  killProcess();
   await bed.startWorker();
   expect(await second).toMatchObject({ lines: [expect.objectContaining({ sku, quantity: 7 })] });
 
