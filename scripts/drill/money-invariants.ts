@@ -57,7 +57,10 @@ export async function everyRefundPaidOnce({ ids, query }: DrillFacts): Promise<C
   // A refund of nothing (no unit arrived) pays nothing and issues no credit note.
   const paid = (r: (typeof returns)[number]) => r.status === 'REFUNDED' && (r.refund_total ?? 0) > 0;
   const wrong = returns.filter((r) => (paid(r) ? r.notes !== 1 || r.refunds !== 1 || r.refund_amount !== r.note_total || r.refund_amount !== r.refund_total : r.notes !== 0 || r.refunds !== 0));
-  const repeatedKeys = await query<{ idempotency_key: string; n: number }>(`SELECT idempotency_key, count(*)::int AS n FROM payment_movements GROUP BY idempotency_key HAVING count(*) > 1`);
+  const repeatedKeys = await query<{ idempotency_key: string; n: number }>(
+    `SELECT idempotency_key, count(*)::int AS n FROM payment_movements WHERE order_id = ANY($1::uuid[]) GROUP BY idempotency_key HAVING count(*) > 1`,
+    [ids],
+  );
   // The provider's side: its succeeded refunds of the order's authorizations against the ledger's.
   const provider = await query<{ order_id: string; provider_refunds: number; provider_amount: number; ledger_refunds: number; ledger_amount: number }>(
     `SELECT o.id AS order_id,
@@ -101,11 +104,12 @@ export async function returnsRestockedOnce({ ids, query }: DrillFacts): Promise<
   );
   const expected = (l: (typeof lines)[number]) => (l.disposition === 'restock' ? (l.received ?? 0) : 0);
   const bad = lines.filter((l) => l.restocked !== expected(l) || l.moves > 1);
-  // Every `return` movement belongs to a line of a return that was received.
+  // Every `return` movement belongs to a restocked line of a return that was received.
   const strays = await query<{ dedupe_key: string }>(
-    `SELECT m.dedupe_key FROM stock_movements m WHERE m.reason = 'return' AND NOT EXISTS (
+    `SELECT m.dedupe_key FROM stock_movements m WHERE m.reason = 'return' AND m.order_id = ANY($1::uuid[]) AND NOT EXISTS (
        SELECT 1 FROM return_lines l JOIN returns r ON r.id = l.return_id
         WHERE m.dedupe_key = 'return:' || l.return_id || ':' || l.sku AND l.disposition = 'restock' AND r.status IN ('RECEIVED', 'REFUNDED'))`,
+    [ids],
   );
   const units = (d: string) => lines.filter((l) => l.disposition === d).reduce((n, l) => n + (l.received ?? 0), 0);
   return {
