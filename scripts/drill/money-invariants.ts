@@ -45,8 +45,8 @@ export async function moneyMatchesDocuments({ ids, query }: DrillFacts): Promise
  * provider paid out exactly what the ledger says, as many times.
  */
 export async function everyRefundPaidOnce({ ids, query }: DrillFacts): Promise<Check> {
-  const returns = await query<{ id: string; status: string; refund_total: number | null; notes: number; note_total: number | null; refunds: number; refund_amount: number | null }>(
-    `SELECT r.id, r.status, r.refund_total::int AS refund_total,
+  const returns = await query<{ id: string; status: string; status_reason: string | null; refund_total: number | null; notes: number; note_total: number | null; refunds: number; refund_amount: number | null }>(
+    `SELECT r.id, r.status, r.status_reason, r.refund_total::int AS refund_total,
             (SELECT count(*) FROM credit_notes c WHERE c.return_id = r.id)::int AS notes,
             (SELECT -sum(total) FROM credit_notes c WHERE c.return_id = r.id)::int AS note_total,
             (SELECT count(*) FROM payment_movements m WHERE m.return_id = r.id AND m.kind = 'refund' AND m.status = 'succeeded')::int AS refunds,
@@ -75,17 +75,20 @@ export async function everyRefundPaidOnce({ ids, query }: DrillFacts): Promise<C
   );
   const disagree = provider.filter((p) => p.provider_refunds !== p.ledger_refunds || p.provider_amount !== p.ledger_amount);
   const refunded = returns.filter(paid);
+  // Received and never refunded: the refund was refused or is stuck (nothing in the drill refuses one).
+  const stuck = returns.filter((r) => r.status === 'RECEIVED');
   return {
     name: 'every refund paid once (one credit note, one ledger refund, one at the provider)',
-    violations: wrong.length + repeatedKeys.length + disagree.length,
+    violations: wrong.length + repeatedKeys.length + disagree.length + stuck.length,
     detail:
       `${refunded.length} refunds of ${returns.length} returns, ${refunded.reduce((n, r) => n + (r.refund_amount ?? 0), 0) / 100} USD; ` +
-      `wrong count or amount ${wrong.length}, repeated ledger keys ${repeatedKeys.length}, provider disagrees ${disagree.length}` +
+      `wrong count or amount ${wrong.length}, repeated ledger keys ${repeatedKeys.length}, provider disagrees ${disagree.length}, received but never refunded ${stuck.length}` +
       sample([...wrong.map((w) => `${w.id} ${w.status} notes ${w.notes} refunds ${w.refunds}`), ...disagree.map((d) => `${d.order_id} provider ${d.provider_refunds}x${d.provider_amount} ledger ${d.ledger_refunds}x${d.ledger_amount}`)]),
     problems: [
       ...problemsOf('returns whose refund is not one credit note and one movement', wrong.map((w) => JSON.stringify(w))),
       ...problemsOf('idempotency keys booked twice', repeatedKeys.map((k) => `${k.idempotency_key} x${k.n}`)),
       ...problemsOf('provider and ledger disagree', disagree.map((d) => JSON.stringify(d))),
+      ...problemsOf('returns received and never refunded', stuck.map((r) => `${r.id}: ${r.status_reason ?? 'no reason given'}`)),
     ],
   };
 }
