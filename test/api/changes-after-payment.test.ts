@@ -131,6 +131,38 @@ describe('changes after payment', () => {
     expect((await ledger(id)).some((m) => m.kind === 'void')).toBe(false);
   });
 
+  it('a raise held on a separate authorization, then every unit returned: the refund is paid back on both authorizations, each once', async () => {
+    const sku = await newProduct();
+    const id = await bookedOrder('tok_no_increment', sku);
+    expect((await change(id, { lines: [{ sku, quantity: 5 }] })).status).toBe(200);
+    await ship(id);
+    const delivered = await api.call('PUT', `/v1/orders/${id}/status`, { body: body(id, { status: 'DELIVERED' }) });
+    expect(delivered.status).toBe(200);
+    await eventually(async () => (await ledger(id)).filter((m) => m.kind === 'capture').length === 2, 'both captured');
+
+    const requested = await api.call('POST', `/v1/orders/${id}/returns`, { body: { data: { type: 'returns', attributes: { lines: [{ sku, quantity: 5 }] } } } });
+    expect(requested.status).toBe(201);
+    const returnId = requested.body.data.id as string;
+    const received = await api.call('POST', `/v1/returns/${returnId}/receive`, {
+      body: { data: { type: 'returns', attributes: { lines: [{ sku, receivedQuantity: 5, disposition: 'restock' }] } } },
+    });
+    // Found by the fault drill: asked of the first authorization alone, the provider refused (it captured 6750 of 10000 there).
+    expect(received.status).toBe(200);
+    expect(received.body.data.attributes).toMatchObject({ status: 'REFUNDED', statusReason: null });
+
+    const movements = await ledger(id);
+    const captures = movements.filter((m) => m.kind === 'capture');
+    const refunds = movements.filter((m) => m.kind === 'refund');
+    expect(refunds.map((m) => [m.authorizationId, m.amount]).sort()).toEqual(captures.map((m) => [m.authorizationId, m.amount]).sort());
+    expect((await read(id)).payment).toMatchObject({ captured: 10000, refunded: 10000 });
+    const providerRefunds: { n: number; amount: number }[] = await api.dataSource.query(
+      `SELECT count(*)::int AS n, sum((request->>'amount')::int)::int AS amount FROM sim_payment_operations
+        WHERE operation = 'refund' AND outcome = 'succeeded' AND request->>'authorizationId' = ANY($1::varchar[])`,
+      [captures.map((m) => m.authorizationId)],
+    );
+    expect(providerRefunds[0]).toEqual({ n: 2, amount: 10000 });
+  });
+
   it('refuses a declined increment with 402 and leaves the order untouched', async () => {
     const sku = await newProduct();
     const id = await bookedOrder('tok_limit_7000', sku);
