@@ -41,22 +41,41 @@ export async function moneyMatchesDocuments({ ids, query }: DrillFacts): Promise
 
 /**
  * Every refund paid once: a REFUNDED return with something to refund has exactly one credit note
- * and one refund movement of its amount, any other return none; no idempotency key twice in the ledger; per order the
+ * and refund movements of its amount, at most one per authorization (split only where the order
+ * was captured on several), none left pending; any other return none; no idempotency key twice in the ledger; per order the
  * provider paid out exactly what the ledger says, as many times.
  */
 export async function everyRefundPaidOnce({ ids, query }: DrillFacts): Promise<Check> {
-  const returns = await query<{ id: string; status: string; status_reason: string | null; refund_total: number | null; notes: number; note_total: number | null; refunds: number; refund_amount: number | null }>(
+  const returns = await query<{
+    id: string;
+    status: string;
+    status_reason: string | null;
+    refund_total: number | null;
+    notes: number;
+    note_total: number | null;
+    refunds: number;
+    authorizations: number;
+    unsettled: number;
+    refund_amount: number | null;
+  }>(
     `SELECT r.id, r.status, r.status_reason, r.refund_total::int AS refund_total,
             (SELECT count(*) FROM credit_notes c WHERE c.return_id = r.id)::int AS notes,
             (SELECT -sum(total) FROM credit_notes c WHERE c.return_id = r.id)::int AS note_total,
             (SELECT count(*) FROM payment_movements m WHERE m.return_id = r.id AND m.kind = 'refund' AND m.status = 'succeeded')::int AS refunds,
+            (SELECT count(DISTINCT authorization_id) FROM payment_movements m WHERE m.return_id = r.id AND m.kind = 'refund' AND m.status = 'succeeded')::int AS authorizations,
+            (SELECT count(*) FROM payment_movements m WHERE m.return_id = r.id AND m.kind = 'refund' AND m.status <> 'succeeded')::int AS unsettled,
             (SELECT sum(amount) FROM payment_movements m WHERE m.return_id = r.id AND m.kind = 'refund' AND m.status = 'succeeded')::int AS refund_amount
        FROM returns r WHERE r.order_id = ANY($1::uuid[])`,
     [ids],
   );
   // A refund of nothing (no unit arrived) pays nothing and issues no credit note.
   const paid = (r: (typeof returns)[number]) => r.status === 'REFUNDED' && (r.refund_total ?? 0) > 0;
-  const wrong = returns.filter((r) => (paid(r) ? r.notes !== 1 || r.refunds !== 1 || r.refund_amount !== r.note_total || r.refund_amount !== r.refund_total : r.notes !== 0 || r.refunds !== 0));
+  // Paid once: one credit note, and per captured authorization at most one refund (an order captured on two is paid back on both), summing to it.
+  const wrong = returns.filter((r) =>
+    paid(r)
+      ? r.notes !== 1 || r.refunds < 1 || r.refunds !== r.authorizations || r.unsettled !== 0 || r.refund_amount !== r.note_total || r.refund_amount !== r.refund_total
+      : r.notes !== 0 || r.refunds !== 0,
+  );
   const repeatedKeys = await query<{ idempotency_key: string; n: number }>(
     `SELECT idempotency_key, count(*)::int AS n FROM payment_movements WHERE order_id = ANY($1::uuid[]) GROUP BY idempotency_key HAVING count(*) > 1`,
     [ids],
@@ -78,14 +97,14 @@ export async function everyRefundPaidOnce({ ids, query }: DrillFacts): Promise<C
   // Received and never refunded: the refund was refused or is stuck (nothing in the drill refuses one).
   const stuck = returns.filter((r) => r.status === 'RECEIVED');
   return {
-    name: 'every refund paid once (one credit note, one ledger refund, one at the provider)',
+    name: 'every refund paid once (one credit note; once per authorization, in the ledger and at the provider)',
     violations: wrong.length + repeatedKeys.length + disagree.length + stuck.length,
     detail:
-      `${refunded.length} refunds of ${returns.length} returns, ${refunded.reduce((n, r) => n + (r.refund_amount ?? 0), 0) / 100} USD; ` +
+      `${refunded.length} refunds of ${returns.length} returns (${refunded.filter((r) => r.refunds > 1).length} split over two authorizations), ${refunded.reduce((n, r) => n + (r.refund_amount ?? 0), 0) / 100} USD; ` +
       `wrong count or amount ${wrong.length}, repeated ledger keys ${repeatedKeys.length}, provider disagrees ${disagree.length}, received but never refunded ${stuck.length}` +
       sample([...wrong.map((w) => `${w.id} ${w.status} notes ${w.notes} refunds ${w.refunds}`), ...disagree.map((d) => `${d.order_id} provider ${d.provider_refunds}x${d.provider_amount} ledger ${d.ledger_refunds}x${d.ledger_amount}`)]),
     problems: [
-      ...problemsOf('returns whose refund is not one credit note and one movement', wrong.map((w) => JSON.stringify(w))),
+      ...problemsOf('returns whose refund is not one credit note and one movement per authorization', wrong.map((w) => JSON.stringify(w))),
       ...problemsOf('idempotency keys booked twice', repeatedKeys.map((k) => `${k.idempotency_key} x${k.n}`)),
       ...problemsOf('provider and ledger disagree', disagree.map((d) => JSON.stringify(d))),
       ...problemsOf('returns received and never refunded', stuck.map((r) => `${r.id}: ${r.status_reason ?? 'no reason given'}`)),
