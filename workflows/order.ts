@@ -63,6 +63,8 @@ import { Compensations, StepLock, UndoImpossible } from './saga';
 
 /** Lines and address change until the goods leave, money by the difference (workflows/order-change.ts). */
 const CHANGES_AFTER_PAYMENT = 'changes-after-payment';
+/** The goods leaving while a change is under way: the shipment is recorded after it, and it fails if the stock had not moved yet. */
+const SHIP_AFTER_CHANGE = 'ship-after-change';
 
 type Cancellation =
   | { state: 'none' }
@@ -86,6 +88,8 @@ class OrderSaga {
   private readonly progress: Progress = { stage: 'placing', paymentAuthorized: false, shippedRecorded: false };
   private cancellation: Cancellation = { state: 'none' };
   private changesAfterPayment = false;
+  /** patched(SHIP_AFTER_CHANGE), decided at the start like the change rules. */
+  private readonly shipAfterChange = { on: false };
 
   private readonly activities: OrderActivityProxies;
   private readonly steps: ReturnType<typeof orderSteps>;
@@ -143,6 +147,7 @@ class OrderSaga {
       shipment,
       paymentToken: order.payment.token,
       key: (step, revision) => stepIdempotencyKey(workflowId, step, revision),
+      shipAfterChange: this.shipAfterChange,
     });
     this.steps = orderSteps({ orderId, workflowId, input, state, progress, activities, shipment, invoice });
 
@@ -158,6 +163,7 @@ class OrderSaga {
   setup(): void {
     // Decided once, at the start: an order keeps the change rules it was started with.
     this.changesAfterPayment = patched(CHANGES_AFTER_PAYMENT);
+    this.shipAfterChange.on = patched(SHIP_AFTER_CHANGE);
     setHandler(orderStateQuery, () => this.visible.snapshot());
 
     setHandler(placeOrderUpdate, () =>
@@ -234,7 +240,8 @@ class OrderSaga {
   private async afterShipment(): Promise<void> {
     const { steps } = this;
     this.compensations.discard();
-    if (!this.progress.shippedRecorded) await this.recordShipped();
+    // A change under way finishes (or fails) first: the shipment then moves the stock its reservations hold.
+    if (!this.progress.shippedRecorded) await (this.shipAfterChange.on ? this.lock.run(() => this.recordShipped()) : this.recordShipped());
     await this.step(steps.capturePayment);
     await this.step(steps.awaitDelivery);
     this.visible.moveTo('DELIVERED');
