@@ -1,8 +1,9 @@
 // The refund of a received return, in three steps so the provider is called outside any
 // transaction and exactly once: (1) under the order's lock fix the amount on the return (a retry
-// reuses it), (2) ask the provider with the return's idempotency key (a retry after a crash gets
-// the provider's first refund again), (3) under the lock book the ledger row, the credit note and
-// REFUNDED. Each step first looks at what PostgreSQL already knows.
+// reuses it) and split it over the captured authorizations as pending ledger rows
+// (refund-allocation.ts), (2) ask the provider for each part with its idempotency key (a retry
+// after a crash gets the provider's first refund again), (3) under the lock book the parts, the
+// credit note and REFUNDED. Each step first looks at what PostgreSQL already knows.
 import { ApplicationFailure } from '@temporalio/activity';
 import { CURRENCY } from '../domain/money';
 import type { Totals } from '../domain/pricing';
@@ -13,6 +14,7 @@ import { LEGACY_PAYMENT_PROVIDER } from './legacy-adoption';
 import { callProvider } from './payment';
 import { recordPaymentMovement } from './payment-ledger';
 import { type ActivityContext, type OrderTransaction, recordId, withLockedOrder } from './order-events';
+import { allocateRefund, bookRefundPart } from './refund-allocation';
 import { RETURN_REFUND_REFUSED, type ReturnActivities } from './return-contract';
 import { orderOfReturn } from './return-rows';
 
@@ -92,40 +94,51 @@ export function refundReturnActivity(ctx: ActivityContext): ReturnActivities['re
   return async ({ returnId, idempotencyKey }) => {
     const orderId = await orderOfReturn(ctx, returnId);
     const fixed = await withLockedOrder(ctx, orderId, async (tx) => {
-      const known = await fixedRefund(tx, returnId);
-      if (known.status === 'REFUNDED' || known.refund !== null) return known;
-      if (known.status !== 'RECEIVED') throw ApplicationFailure.nonRetryable(`return ${returnId} is ${known.status}; only a received return is refunded`, 'ReturnNotReceived');
-      return { ...known, refund: await fixRefund(tx, returnId) };
+      let known = await fixedRefund(tx, returnId);
+      if (known.status === 'REFUNDED') return { ...known, parts: [] };
+      if (known.refund === null) {
+        if (known.status !== 'RECEIVED') throw ApplicationFailure.nonRetryable(`return ${returnId} is ${known.status}; only a received return is refunded`, 'ReturnNotReceived');
+        known = { ...known, refund: await fixRefund(tx, returnId) };
+      }
+      // Nothing to pay back (nothing arrived, or nothing captured): no provider call, no ledger row, no credit note.
+      const sent = known.refund!.total > 0 && known.authorizationId !== null && known.provider !== LEGACY_PAYMENT_PROVIDER;
+      const parts = sent
+        ? await allocateRefund(tx.manager, { orderId, returnId, amount: known.refund!.total, idempotencyKey, primaryId: known.authorizationId!, provider: known.provider! })
+        : [];
+      return { ...known, parts };
     });
     const refund = fixed.refund!;
     if (fixed.status === 'REFUNDED') return { refund, creditNote: fixed.creditNote };
 
-    // Nothing to pay back (nothing arrived, or nothing captured): no provider call, no ledger row, no credit note.
     const paid = refund.total > 0;
     if (paid && !fixed.authorizationId) throw ApplicationFailure.nonRetryable(`order ${orderId} has no payment to refund`, RETURN_REFUND_REFUSED);
     const legacy = fixed.provider === LEGACY_PAYMENT_PROVIDER; // paid back by the legacy processor: recorded, not sent
-    let refundId: string | null = null;
-    if (paid) {
-      refundId = legacy
-        ? `${fixed.authorizationId}_refund_${returnId}`
-        : await refundAtProvider(ctx, returnId, orderId, { idempotencyKey, authorizationId: fixed.authorizationId!, amount: refund.total });
+    // Each part of the refund asked of its authorization (one part unless the order was captured on several).
+    const refundIds: { idempotencyKey: string; refundId: string }[] = [];
+    for (const part of fixed.parts) {
+      const refundId = await refundAtProvider(ctx, returnId, orderId, { idempotencyKey: part.idempotencyKey, authorizationId: part.authorizationId, amount: part.amount });
+      refundIds.push({ idempotencyKey: part.idempotencyKey, refundId });
     }
+    const refundId = legacy ? `${fixed.authorizationId}_refund_${returnId}` : (refundIds[0]?.refundId ?? null);
 
     return withLockedOrder(ctx, orderId, async (tx) => {
       const known = await fixedRefund(tx, returnId);
       if (known.status === 'REFUNDED') return { refund, creditNote: known.creditNote };
       let creditNote: string | null = null;
       if (paid) {
-        await recordPaymentMovement(tx.manager, {
-          orderId,
-          returnId,
-          kind: 'refund',
-          amount: refund.total,
-          provider: fixed.provider ?? ctx.payment.provider,
-          authorizationId: fixed.authorizationId!,
-          providerReference: refundId,
-          idempotencyKey,
-        });
+        if (legacy) {
+          await recordPaymentMovement(tx.manager, {
+            orderId,
+            returnId,
+            kind: 'refund',
+            amount: refund.total,
+            provider: fixed.provider!,
+            authorizationId: fixed.authorizationId!,
+            providerReference: refundId,
+            idempotencyKey,
+          });
+        }
+        for (const part of refundIds) await bookRefundPart(tx.manager, part.idempotencyKey, part.refundId);
         // The CN number last: its counter row stays locked until this transaction commits.
         creditNote = await takeDocumentNumber(tx.manager, 'CN');
         await tx.manager.query(

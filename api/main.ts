@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
-import { createDataSource } from '../entities/data-source';
+import { createDataSource, hearLostSessions } from '../entities/data-source';
 import { apiSchema, loadConfig } from '../runtime/config';
 import { createDataConverter } from '../runtime/data-converter';
 import { createLogger } from '../runtime/logger';
@@ -18,6 +18,7 @@ async function main() {
 
   const dataSource = createDataSource(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   await dataSource.initialize();
+  hearLostSessions(dataSource, (err) => logger.warn({ err: err.message }, 'postgres session lost'));
   // No offline queue and few retries: while Redis is away, commands fail at once.
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));

@@ -1,5 +1,6 @@
-import { Client } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { Customer } from './customer';
 import { InventoryReservation } from './inventory-reservation';
 import { Invoice } from './invoice';
@@ -60,6 +61,25 @@ export function createDataSource(url: string, opts: { poolSize?: number; logging
     installExtensions: false, // gen_random_uuid() is built in; extensions are the migrations' business
     logging: opts.logging ?? false,
     extra: { max: opts.poolSize ?? 10 },
+  });
+}
+
+/**
+ * PostgreSQL ending a session (a restart: "terminating connection due to administrator command")
+ * is an 'error' event on its pg client. The pool hears it while the client is idle in the pool,
+ * nobody while TypeORM holds it (a transaction between two statements), and an unheard 'error'
+ * event ends the process: the fault drill saw a worker die so when it stopped PostgreSQL. This
+ * listens on every client the pool hands out (once each); the statement that next uses the dead
+ * session fails like any lost connection (the activity is retried) and the pool drops the client.
+ * Call after `initialize()`.
+ */
+export function hearLostSessions(dataSource: DataSource, onLost: (err: Error) => void): void {
+  const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  const heard = new WeakSet<PoolClient>();
+  pool.on('acquire', (client) => {
+    if (heard.has(client)) return;
+    heard.add(client);
+    client.on('error', onLost);
   });
 }
 

@@ -12,7 +12,7 @@ import { createOrderActivities } from '../activities';
 import { createWebhookActivities } from '../activities/webhooks';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
 import { createPaymentAdapter } from '../activities/adapters/payment-provider';
-import { createDataSource } from '../entities/data-source';
+import { createDataSource, hearLostSessions } from '../entities/data-source';
 import { MIGRATION_TASK_QUEUE, ORDERS_TASK_QUEUE, WEBHOOKS_TASK_QUEUE } from '../domain/ids';
 import { loadConfig, workerSchema } from '../runtime/config';
 import { createDataConverter } from '../runtime/data-converter';
@@ -38,6 +38,7 @@ async function main() {
   await dataSource.initialize().catch((err: Error) => {
     throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${err.message}`, { cause: err });
   });
+  hearLostSessions(dataSource, (err) => logger.warn({ err: err.message }, 'postgres session lost'));
   // Publishing is best effort: without an offline queue a Redis outage fails the publish at once.
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));

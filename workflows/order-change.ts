@@ -31,6 +31,8 @@ export interface ChangeHost {
   shipment: OrderShipment;
   paymentToken: string;
   key(step: string, revision?: number): string;
+  /** patched('ship-after-change'): the goods leaving during the change's money step fail the change. */
+  shipAfterChange: { on: boolean };
 }
 
 export class OrderChanges {
@@ -126,6 +128,15 @@ export class OrderChanges {
     const payment = await this.holdDifference(after.total, attempt).catch((err: unknown) => {
       throw asChangeFailure(err);
     });
+    // The carrier may have picked the parcel up while the money was asked for: then it left with
+    // the lines as they were, and the change is too late (what it held is released at capture).
+    // The reservations are set to those lines again: a reservation of the new ones whose local
+    // activity committed but whose workflow task timed out (the full drill saw one) is not in the
+    // history, and would otherwise ship.
+    if (host.shipAfterChange.on && host.view().goodsLeft) {
+      if (linesChanged) await this.reserve(before.lines);
+      throw ApplicationFailure.create({ type: OrderUpdateFailure.ChangeNotAllowed, message: 'the goods have left; the order can no longer change', nonRetryable: true });
+    }
     if (linesChanged) await this.reserve(lines);
     try {
       if (addressChanged && host.shipment.booking !== null) await this.rebook(address);

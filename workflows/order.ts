@@ -69,8 +69,11 @@ const CHANGES_AFTER_PAYMENT = 'changes-after-payment';
  * Record, reserve and invoice in one local activity (openOrder), and the total in the search
  * attributes from the next status on. Implies CHANGES_AFTER_PAYMENT and LOCAL_DB_WORK, so a new
  * order's history has this one patch marker instead of their two (each is a marker and an upsert).
+ * Implies SHIP_AFTER_CHANGE too (both came in one release).
  */
 const OPEN_ORDER_AT_ONCE = 'open-order-at-once';
+/** The goods leaving while a change is under way: the shipment is recorded after it, and it fails if the stock had not moved yet. */
+const SHIP_AFTER_CHANGE = 'ship-after-change';
 
 type Cancellation =
   | { state: 'none' }
@@ -97,6 +100,8 @@ class OrderSaga {
   private openAtOnce = false;
   /** What openOrder's reserving or invoicing refused; thrown inside the saga scope (untilShipped). */
   private refusedAtOpening: ApplicationFailure | null = null;
+  /** patched(SHIP_AFTER_CHANGE), decided at the start like the change rules. */
+  private readonly shipAfterChange = { on: false };
 
   private readonly activities: OrderActivityProxies;
   private readonly steps: ReturnType<typeof orderSteps>;
@@ -154,6 +159,7 @@ class OrderSaga {
       shipment,
       paymentToken: order.payment.token,
       key: (step, revision) => stepIdempotencyKey(workflowId, step, revision),
+      shipAfterChange: this.shipAfterChange,
     });
     this.steps = orderSteps({ orderId, workflowId, input, state, progress, activities, shipment, invoice });
 
@@ -170,6 +176,7 @@ class OrderSaga {
     // Decided once, at the start: an order keeps the change rules it was started with.
     this.openAtOnce = patched(OPEN_ORDER_AT_ONCE);
     this.changesAfterPayment = this.openAtOnce || patched(CHANGES_AFTER_PAYMENT);
+    this.shipAfterChange.on = this.openAtOnce || patched(SHIP_AFTER_CHANGE);
     setHandler(orderStateQuery, () => this.visible.snapshot());
 
     setHandler(placeOrderUpdate, () =>
@@ -252,7 +259,8 @@ class OrderSaga {
   private async afterShipment(): Promise<void> {
     const { steps } = this;
     this.compensations.discard();
-    if (!this.progress.shippedRecorded) await this.recordShipped();
+    // A change under way finishes (or fails) first: the shipment then moves the stock its reservations hold.
+    if (!this.progress.shippedRecorded) await (this.shipAfterChange.on ? this.lock.run(() => this.recordShipped()) : this.recordShipped());
     await this.step(steps.capturePayment);
     await this.step(steps.awaitDelivery);
     this.visible.moveTo('DELIVERED');

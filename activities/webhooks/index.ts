@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { WebhookActivities } from './contract';
 import { deliverDueWebhooks, type DeliveryOptions } from './deliver-due';
 import { dueWebhookEndpoints, fanOutWebhookEvents } from './fan-out';
+import { whileHeartbeating } from '../heartbeat';
 
 export interface WebhookActivitiesDeps extends DeliveryOptions {
   dataSource: DataSource;
@@ -13,7 +14,7 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps): WebhookAct
   return {
     fanOutWebhookEvents: () => fanOutWebhookEvents(dataSource),
     dueWebhookEndpoints: ({ limit }) => dueWebhookEndpoints(dataSource, limit),
-    deliverDueWebhooks: ({ endpointId, limit }) => deliverDueWebhooks(dataSource, endpointId, limit, delivery),
+    deliverDueWebhooks: ({ endpointId, limit }) => whileHeartbeating('deliverDueWebhooks', () => deliverDueWebhooks(dataSource, endpointId, limit, delivery)),
   };
 }
 

@@ -68,12 +68,13 @@ export function returnRoutes({ deps, cache }: { deps: ApiDeps; cache: OrderCache
     const { lines } = c.req.valid('json').data.attributes;
     await visibleOrder(c, orderId);
     const requestedAt = new Date();
-    const order = (await loadReturnableOrder(deps.dataSource.manager, orderId))!;
+    const key = c.get('idempotencyKey');
+    const returnId = key === undefined ? randomUUID() : uuidv5(`${c.get('principal')!.clientId}\n${key}`, RETURN_ID_NAMESPACE);
+    // This key's own return (made by an attempt whose answer was a 5xx, which is never stored) claims nothing against it.
+    const order = (await loadReturnableOrder(deps.dataSource.manager, orderId, returnId))!;
     const problems = returnRequestProblems(order, lines, requestedAt, config.RETURN_WINDOW_DAYS);
     if (problems.length > 0) throw returnProblemError(problems[0]);
 
-    const key = c.get('idempotencyKey');
-    const returnId = key === undefined ? randomUUID() : uuidv5(`${c.get('principal')!.clientId}\n${key}`, RETURN_ID_NAMESPACE);
     const input = {
       returnId,
       orderId,

@@ -18,6 +18,8 @@ export interface StockRow {
   ledger: number;
   received: number;
   shipped_ledger: number;
+  /** Returned units put back on hand ('return' movements). */
+  restocked: number;
   other_moves: number;
   held: number;
   shipped_res: number;
@@ -68,7 +70,8 @@ export async function gatherFacts(db: Pool, temporal: Client, record: DrillRecor
             COALESCE((SELECT sum(delta) FROM stock_movements m WHERE m.sku = p.sku), 0)::int AS ledger,
             COALESCE((SELECT sum(delta) FROM stock_movements m WHERE m.sku = p.sku AND m.reason = 'receive'), 0)::int AS received,
             COALESCE((SELECT -sum(delta) FROM stock_movements m WHERE m.sku = p.sku AND m.reason = 'ship'), 0)::int AS shipped_ledger,
-            COALESCE((SELECT count(*) FROM stock_movements m WHERE m.sku = p.sku AND m.reason NOT IN ('receive','ship')), 0)::int AS other_moves,
+            COALESCE((SELECT sum(delta) FROM stock_movements m WHERE m.sku = p.sku AND m.reason = 'return'), 0)::int AS restocked,
+            COALESCE((SELECT count(*) FROM stock_movements m WHERE m.sku = p.sku AND m.reason NOT IN ('receive','ship','return')), 0)::int AS other_moves,
             COALESCE((SELECT sum(quantity) FROM inventory_reservations r WHERE r.sku = p.sku AND r.status = 'HELD'), 0)::int AS held,
             COALESCE((SELECT sum(quantity) FROM inventory_reservations r WHERE r.sku = p.sku AND r.status = 'SHIPPED'), 0)::int AS shipped_res
        FROM products p WHERE p.sku LIKE 'DRILL-%' ORDER BY p.sku`,

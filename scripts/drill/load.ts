@@ -1,6 +1,8 @@
 // The load: a catalogue, then orders through the HTTP API (an Idempotency-Key per order;
-// tok_ok / tok_decline / tok_flaky_1; some cancelled with DELETE, some POSTed twice).
+// tok_ok / tok_decline / tok_flaky_1 / tok_no_increment; some cancelled with DELETE, some POSTed
+// twice; some changed after payment and returned after delivery: after-payment.ts).
 import { randomUUID } from 'node:crypto';
+import { type AfterPaymentPlan, type AfterPaymentRecord, afterPayment, emptyRecord, planAfterPayment } from './after-payment';
 import type { DrillClient } from './http';
 import { pick, rand, sleep } from './tools';
 
@@ -39,7 +41,7 @@ export async function createCatalogue(client: DrillClient, orderCount: number): 
   return { customers, products };
 }
 
-type Token = 'tok_ok' | 'tok_decline' | 'tok_flaky_1';
+type Token = 'tok_ok' | 'tok_decline' | 'tok_flaky_1' | 'tok_no_increment';
 
 export interface DrillOrder {
   key: string;
@@ -55,11 +57,16 @@ export interface DrillOrder {
   cancelStatus: number | null;
   /** The order's status in the cancel's 200 answer. */
   cancelAnswer: string | null;
+  /** A change once paid and a return once delivered (neither for orders meant to be declined or cancelled). */
+  afterPayment: AfterPaymentPlan;
+  after: AfterPaymentRecord;
 }
 
 export function newOrder(catalogue: Catalogue): DrillOrder {
   const roll = Math.random();
-  const token: Token = roll < 0.1 ? 'tok_decline' : roll < 0.22 ? 'tok_flaky_1' : 'tok_ok';
+  const token: Token = roll < 0.1 ? 'tok_decline' : roll < 0.22 ? 'tok_flaky_1' : roll < 0.3 ? 'tok_no_increment' : 'tok_ok';
+  const cancel = Math.random() < 0.12;
+  const noPlan = { change: null, return: null };
   const skus = new Set<string>();
   const lineCount = 1 + Math.floor(Math.random() * 3);
   while (skus.size < lineCount) skus.add(Math.random() < 0.08 ? 'DRILL-SCARCE' : pick(catalogue.products.map((p) => p.sku)));
@@ -67,7 +74,7 @@ export function newOrder(catalogue: Catalogue): DrillOrder {
   return {
     key: randomUUID(),
     token,
-    cancel: Math.random() < 0.12,
+    cancel,
     repeat: Math.random() < 0.1,
     body: {
       data: {
@@ -86,15 +93,18 @@ export function newOrder(catalogue: Catalogue): DrillOrder {
     repeatOrderId: null,
     cancelStatus: null,
     cancelAnswer: null,
+    afterPayment: cancel || token === 'tok_decline' ? noPlan : planAfterPayment(),
+    after: emptyRecord(),
   };
 }
 
-/** POSTs the order, then (as the order says) cancels it and repeats the POST; records every answer on it. */
-export async function placeOrder(client: DrillClient, order: DrillOrder): Promise<void> {
+/** POSTs the order, then (as the order says) cancels it, repeats the POST, changes and returns it; records every answer on it. */
+export async function placeOrder(client: DrillClient, order: DrillOrder, catalogue: Catalogue): Promise<void> {
   const created = await client.call('POST', 'POST /v1/orders', '/v1/orders', order.body, { 'Idempotency-Key': order.key });
   order.createStatus = created.status;
   if (created.status !== 202) return;
-  order.orderId = created.body.data.id;
+  const orderId: string = created.body.data.id;
+  order.orderId = orderId;
   const followUps: Promise<void>[] = [];
   if (order.cancel) {
     followUps.push(
@@ -116,5 +126,6 @@ export async function placeOrder(client: DrillClient, order: DrillOrder): Promis
       })(),
     );
   }
+  followUps.push(afterPayment(client, orderId, order.afterPayment, catalogue, order.after));
   await Promise.all(followUps);
 }

@@ -21,7 +21,7 @@ import { createCatalogue, newOrder, placeOrder } from './load';
 import { drillProcesses } from './processes';
 import { profileFromArgs } from './profile';
 import { report } from './report';
-import { settle } from './settle';
+import { settle, settleReturns } from './settle';
 import { DrillLog, drillSettings, rand, sleep } from './tools';
 import { WebhookReceiver } from './webhooks';
 
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     const load = Promise.all(
       orders.map(async (order, i) => {
         await sleep((i / profile.orders) * profile.loadSeconds * 1000 + rand(0, 200));
-        await placeOrder(client, order);
+        await placeOrder(client, order, catalogue);
       }),
     );
     const faulting = (async () => {
@@ -80,6 +80,7 @@ async function main(): Promise<number> {
       const ids = orders.flatMap((o) => (o.orderId ? [o.orderId] : []));
       const { retried, waitedMs } = await settle(db, client, log, ids, profile);
       log.note(`settled after ${(waitedMs / 1000).toFixed(0)} s (${retried} parked order(s) retried)`);
+      await settleReturns(db, log, ids, 60_000);
       await receiver.waitForCatchUp(db, ids);
       await sleep(1000); // visibility catches up with the last completions
       const facts = await gatherFacts(db, temporal, {

@@ -17,7 +17,7 @@ function processEnv(kind: ProcessKind, n: number, settings: DrillSettings): Reco
     return {
       METRICS_PORT: String(base + 465 + offset),
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true', // the drill's receiver is on 127.0.0.1
-      CARRIER_SHIP_AFTER_MS: '500',
+      CARRIER_SHIP_AFTER_MS: '2000', // the window for changes after payment (until the goods leave)
       CARRIER_DELIVER_AFTER_MS: '500',
       CARRIER_LATENCY_MS: '10',
       PAYMENT_LATENCY_MS: '10',

@@ -6,6 +6,7 @@ import type { FaultInjector } from './faults';
 import type { DrillFacts } from './facts';
 import { type Check, FAULT_GRACE_MS, duplicates, lostOrderIds, webhookDeliveries } from './invariants';
 import type { Profile } from './profile';
+import type { DrillOrder } from './load';
 import { type DrillLog, countBy, formatCounts } from './tools';
 
 /** Prints the report; returns whether every invariant holds. */
@@ -36,6 +37,7 @@ export function report(log: DrillLog, state: string, profile: Profile, facts: Dr
     'http answers': answers.length,
     statuses: formatCounts(countBy(answers.map((a) => String(a.status)))),
     'parked and retried': retried,
+    ...afterPaymentFigures(orders),
     webhooks: `${hooks.events} events, ${hooks.delivered} delivered, ${hooks.repeats} repeats`,
     seconds,
   };
@@ -55,8 +57,28 @@ export function report(log: DrillLog, state: string, profile: Profile, facts: Dr
     for (const p of problems) log.out(`  - ${p.slice(0, 4000)}\n`);
   }
   log.out(
-    `\nDRILL-RESULT ${JSON.stringify({ profile: profile.name, holds: failed.length === 0, invariants: checks.length, violated: failed.map((c) => c.name), orders: orders.length, kills: figures.kills, lost, duplicated, status503: count503, webhookEvents: hooks.events, webhooksDelivered: hooks.delivered, webhookRepeats: hooks.repeats, seconds })}\n`,
+    `\nDRILL-RESULT ${JSON.stringify({ profile: profile.name, holds: failed.length === 0, invariants: checks.length, violated: failed.map((c) => c.name), orders: orders.length, kills: figures.kills, lost, duplicated, status503: count503, webhookEvents: hooks.events, webhooksDelivered: hooks.delivered, webhookRepeats: hooks.repeats, ...afterPaymentCounts(orders), seconds })}\n`,
   );
   log.out(failed.length === 0 ? '\ndrill: every invariant holds\n' : `\ndrill: ${failed.length} invariant(s) VIOLATED\n`);
   return failed.length === 0;
+}
+
+/** The answers the changes after payment and the returns got ('missed': the order never got there). */
+function afterPaymentFigures(orders: DrillOrder[]): Record<string, string> {
+  const planned = orders.filter((o) => o.orderId !== null);
+  const changes = planned.flatMap((o) => o.after.changeStatuses.map(String));
+  const returns = planned.filter((o) => o.afterPayment.return !== null);
+  const ends = returns.filter((o) => o.after.endStatus !== null).map((o) => `${o.afterPayment.return!.end} ${o.after.endStatus}`);
+  return {
+    changes: formatCounts(countBy(changes)),
+    returns: `requested ${formatCounts(countBy(returns.map((o) => String(o.after.returnStatus))))}; then ${formatCounts(countBy(ends))}`,
+  };
+}
+
+/** For machines (DRILL-RESULT): changes answered 200 and returns received (200), so a run that exercised neither shows. */
+function afterPaymentCounts(orders: DrillOrder[]): { changesApplied: number; returnsReceived: number } {
+  return {
+    changesApplied: orders.reduce((n, o) => n + o.after.changeStatuses.filter((s) => s === 200).length, 0),
+    returnsReceived: orders.filter((o) => o.afterPayment.return?.end.startsWith('receive') && o.after.endStatus === 200).length,
+  };
 }

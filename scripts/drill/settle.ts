@@ -50,3 +50,17 @@ export async function settle(db: Pool, client: DrillClient, log: DrillLog, ids: 
     await sleep(2000);
   }
 }
+
+/** Then the returns: a received return refunds on its own (its workflow); wait until none is between receipt and refund. */
+export async function settleReturns(db: Pool, log: DrillLog, ids: string[], timeoutMs: number): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM returns WHERE order_id = ANY($1::uuid[]) AND status = 'RECEIVED'`, [ids]);
+    if (rows[0].n === 0) return;
+    if (Date.now() > giveUpAt) {
+      log.note(`${rows[0].n} return(s) still RECEIVED, not refunded, after ${timeoutMs / 1000} s`);
+      return;
+    }
+    await sleep(1000);
+  }
+}

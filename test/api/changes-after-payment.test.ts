@@ -131,6 +131,66 @@ describe('changes after payment', () => {
     expect((await ledger(id)).some((m) => m.kind === 'void')).toBe(false);
   });
 
+  it('a raise held on a separate authorization, then every unit returned: the refund is paid back on both authorizations, each once', async () => {
+    const sku = await newProduct();
+    const id = await bookedOrder('tok_no_increment', sku);
+    expect((await change(id, { lines: [{ sku, quantity: 5 }] })).status).toBe(200);
+    await ship(id);
+    const delivered = await api.call('PUT', `/v1/orders/${id}/status`, { body: body(id, { status: 'DELIVERED' }) });
+    expect(delivered.status).toBe(200);
+    await eventually(async () => (await ledger(id)).filter((m) => m.kind === 'capture').length === 2, 'both captured');
+
+    const requested = await api.call('POST', `/v1/orders/${id}/returns`, { body: { data: { type: 'returns', attributes: { lines: [{ sku, quantity: 5 }] } } } });
+    expect(requested.status).toBe(201);
+    const returnId = requested.body.data.id as string;
+    const received = await api.call('POST', `/v1/returns/${returnId}/receive`, {
+      body: { data: { type: 'returns', attributes: { lines: [{ sku, receivedQuantity: 5, disposition: 'restock' }] } } },
+    });
+    // Found by the fault drill: asked of the first authorization alone, the provider refused (it captured 6750 of 10000 there).
+    expect(received.status).toBe(200);
+    expect(received.body.data.attributes).toMatchObject({ status: 'REFUNDED', statusReason: null });
+
+    const movements = await ledger(id);
+    const captures = movements.filter((m) => m.kind === 'capture');
+    const refunds = movements.filter((m) => m.kind === 'refund');
+    expect(refunds.map((m) => [m.authorizationId, m.amount]).sort()).toEqual(captures.map((m) => [m.authorizationId, m.amount]).sort());
+    expect((await read(id)).payment).toMatchObject({ captured: 10000, refunded: 10000 });
+    const providerRefunds: { n: number; amount: number }[] = await api.dataSource.query(
+      `SELECT count(*)::int AS n, sum((request->>'amount')::int)::int AS amount FROM sim_payment_operations
+        WHERE operation = 'refund' AND outcome = 'succeeded' AND request->>'authorizationId' = ANY($1::varchar[])`,
+      [captures.map((m) => m.authorizationId)],
+    );
+    expect(providerRefunds[0]).toEqual({ n: 2, amount: 10000 });
+  });
+
+  it('the goods leaving while a change asks for money: the change fails, the parcel ships with the lines it had, the capture is their total', async () => {
+    const sku = await newProduct();
+    const id = await bookedOrder('tok_ok', sku);
+    const held = api.hold('authorizeDifference', id);
+    const changing = change(id, { lines: [{ sku, quantity: 5 }] });
+    await held.reached;
+    // The carrier picks the parcel up meanwhile (found by the fault drill: the change went on, the
+    // shipment moved the old quantity, the order and its invoice said the new one).
+    const shipping = api.call('PUT', `/v1/orders/${id}/status`, { body: body(id, { status: 'SHIPPED', trackingNumber: `1Z${randomUUID().slice(0, 8)}` }) });
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the report reaches the order (its update waits for the shipment)
+    held.release();
+    const refused = await changing;
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors[0].detail).toMatch(/goods have left/);
+    expect((await shipping).status).toBe(200);
+    await eventually(async () => (await ledger(id)).some((m) => m.kind === 'capture'), 'captured');
+
+    const order = await read(id);
+    expect(order.lines.map((l: Json) => l.quantity)).toEqual([3]);
+    const [stock]: { shipped: number; reserved: number }[] = await api.dataSource.query(
+      `SELECT (SELECT -sum(delta) FROM stock_movements WHERE order_id = $1 AND reason = 'ship')::int AS shipped,
+              (SELECT quantity FROM inventory_reservations WHERE order_id = $1) AS reserved`,
+      [id],
+    );
+    expect(stock).toEqual({ shipped: 3, reserved: 3 });
+    expect((await ledger(id)).find((m) => m.kind === 'capture')?.amount).toBe(order.totals.total);
+  });
+
   it('refuses a declined increment with 402 and leaves the order untouched', async () => {
     const sku = await newProduct();
     const id = await bookedOrder('tok_limit_7000', sku);

@@ -2,7 +2,7 @@
 // dispositions, refund exactly by the formula (ledger row, credit note), restock once, expiry by
 // the workflow's timer, cancel while requested, bad input as 4xx naming the field with nothing
 // written, and storefronts.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { requestReturnUpdate, returnWorkflowStartOptions, RETURN_WORKFLOW_TYPE } from '../../workflows/return-definitions';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { ADDRESS, type ApiHarness, newKey, orderBody, shipWhenBooked, startApi, apiClients } from '../support/api';
@@ -190,6 +190,21 @@ describe('returns', () => {
     expect((await api.call('DELETE', `/v1/returns/${returnId}`)).status).toBe(200);
     expect((await receive(returnId, [{ sku: a, receivedQuantity: 1, disposition: 'restock' }])).status).toBe(409);
     expect((await requestReturn(id, [{ sku: a, quantity: 3 }])).status).toBe(201);
+  });
+
+  it('a return request retried after an answer that never came (a 5xx is not stored) gets its return, not a 422 for the units it claimed', async () => {
+    const { id, a } = await deliveredOrder();
+    const key = newKey();
+    const first = await requestReturn(id, [{ sku: a, quantity: 3 }], { key });
+    expect(first.status).toBe(201);
+    // As after a 503 whose request went through: no stored answer to replay, so the retry runs again (found by the fault drill).
+    await api.deps.redis.del(`idempotency:dev-client:${createHash('sha256').update(key).digest('hex')}`);
+    const retried = await requestReturn(id, [{ sku: a, quantity: 3 }], { key });
+    expect(retried.status).toBe(201);
+    expect(retried.body.data.id).toBe(first.body.data.id);
+    expect(await returnsOf(id)).toBe(1);
+    // Another key still finds every unit claimed.
+    expect((await requestReturn(id, [{ sku: a, quantity: 1 }], { key: newKey() })).status).toBe(422);
   });
 
   it("keeps returns to their storefront: another storefront's return is 404 and never listed", async () => {

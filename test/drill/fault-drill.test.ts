@@ -1,7 +1,8 @@
 // The fault drill's short form (`./dev drill --short`) as a child process: its own PostgreSQL,
 // Redis and Temporal dev server (data in .dev/drill-test, ports from TEST_DRILL_PORT_BASE), the
 // worker SIGKILLed twice, Temporal restarted, Redis and PostgreSQL stopped for a while under a
-// load of 60 orders, a webhook receiver getting every event. It must exit 0 and print its invariant table with every line holding.
+// load of 60 orders (some changed after payment, some returned once delivered), a webhook receiver
+// getting every event. It must exit 0 and print its invariant table with every line holding.
 //
 // It takes about a minute and a half and starts servers of its own; SKIP_DRILL=1 leaves it out
 // of a local `./dev test` (CI always runs it).
@@ -57,12 +58,25 @@ function invariantRows(output: string): string[] {
     if (code !== 0 || rows.length < 12 || violated.length > 0 || !result) {
       throw new Error(`the short drill did not hold (exit ${code}, ${rows.length} invariant rows, ${violated.length} violated):\n${output.slice(-8000)}`);
     }
-    const summary = JSON.parse(result[1]) as { holds: boolean; kills: number; lost: number; duplicated: number; orders: number; webhookEvents: number; webhooksDelivered: number };
+    const summary = JSON.parse(result[1]) as {
+      holds: boolean;
+      kills: number;
+      lost: number;
+      duplicated: number;
+      orders: number;
+      webhookEvents: number;
+      webhooksDelivered: number;
+      changesApplied: number;
+      returnsReceived: number;
+    };
     expect(summary).toMatchObject({ holds: true, lost: 0, duplicated: 0 });
     expect(summary.kills).toBeGreaterThanOrEqual(2);
     expect(summary.orders).toBeGreaterThanOrEqual(60);
     // Every event of every order reached the drill's webhook receiver (several per order).
     expect(summary.webhookEvents).toBeGreaterThanOrEqual(summary.orders);
     expect(summary.webhooksDelivered).toBe(summary.webhookEvents);
+    // The money invariants had something to check: orders changed after payment, returns received and refunded.
+    expect(summary.changesApplied).toBeGreaterThanOrEqual(1);
+    expect(summary.returnsReceived).toBeGreaterThanOrEqual(1);
   }, 300_000);
 });

@@ -116,3 +116,18 @@ export async function someoneWaitsOnLock(dataSource: DataSource, queryLike: stri
   const [row]: { n: string }[] = await dataSource.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [queryLike]);
   return Number(row.n) > 0;
 }
+
+/** Holds the rows `lockSql` locks (`... FOR UPDATE`) in a transaction of its own while `meanwhile` runs, then lets them go. */
+export async function whileRowsHeld(dataSource: DataSource, lockSql: string, params: unknown[], meanwhile: () => Promise<void>): Promise<void> {
+  const blocker = dataSource.createQueryRunner();
+  await blocker.connect();
+  await blocker.startTransaction();
+  try {
+    await blocker.query(lockSql, params);
+    await meanwhile();
+    await blocker.commitTransaction();
+  } finally {
+    if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+    await blocker.release();
+  }
+}

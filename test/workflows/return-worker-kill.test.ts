@@ -1,34 +1,16 @@
 // A worker killed while a return is received and while it is refunded (SIGKILL, a real worker
 // process): another worker finishes the return, the refund is paid once and the stock moves once.
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { returnWorkflowId, stepIdempotencyKey } from '../../domain/ids';
 import { receiveReturnUpdate, requestReturnUpdate, RETURN_WORKFLOW_TYPE, returnWorkflowStartOptions } from '../../workflows/return-definitions';
-import { someoneWaitsOnLock, stockOf } from '../support/db';
-import { SagaTestBed, activityRunning, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
-import { killProcess, startWorkerProcess } from './support/worker-process';
+import { someoneWaitsOnLock, stockOf, whileRowsHeld } from '../support/db';
+import { activityRunning, eventually, historyEvents, stateEventually } from '../support/temporal';
+import { killableWorkers } from './support/worker-process';
 
 jest.setTimeout(240_000);
 
-const bed = new SagaTestBed('return-kill', { noWorker: true });
-let bundlePath: string;
-let child: ChildProcess | undefined;
-
-beforeAll(async () => {
-  await bed.start();
-  const dir = await mkdtemp(path.join(tmpdir(), 'ordersaga-bundle-'));
-  bundlePath = path.join(dir, 'workflow-bundle.js');
-  await writeFile(bundlePath, (await orderWorkflowBundle()).code);
-});
-afterAll(async () => {
-  if (child) killProcess(child);
-  await bed.stop();
-  await rm(path.dirname(bundlePath), { recursive: true, force: true });
-});
+const { bed, startProcess, killProcess } = killableWorkers('return-kill');
 
 async function deliveredOrder(): Promise<{ orderId: string; sku: string }> {
   await bed.startWorker();
@@ -46,7 +28,7 @@ async function deliveredOrder(): Promise<{ orderId: string; sku: string }> {
 it('finishes the return on another worker: refund paid once, stock moved once (SIGKILL while receiving, then while refunding)', async () => {
   const { orderId, sku } = await deliveredOrder();
   expect(await stockOf(bed.dataSource, sku)).toMatchObject({ onHand: 98 });
-  child = await startWorkerProcess(bed.taskQueue, bundlePath);
+  await startProcess();
 
   const returnId = randomUUID();
   const input = { returnId, orderId, lines: [{ sku, quantity: 2 }], requestedAt: new Date().toISOString(), windowDays: 30, receiptDays: 14 };
@@ -58,31 +40,21 @@ it('finishes the return on another worker: refund paid once, stock moved once (S
   const handle = bed.client.workflow.getHandle(returnWorkflowId(returnId));
 
   // Hold the product row: the receive (restock) waits on it inside its transaction when the worker dies.
-  const blocker = bed.dataSource.createQueryRunner();
-  await blocker.connect();
-  await blocker.startTransaction();
-  try {
-    await blocker.query('SELECT sku FROM products WHERE sku = $1 FOR NO KEY UPDATE', [sku]);
+  await whileRowsHeld(bed.dataSource, 'SELECT sku FROM products WHERE sku = $1 FOR NO KEY UPDATE', [sku], async () => {
     const receiving = handle.executeUpdate(receiveReturnUpdate, { args: [{ lines: [{ sku, receivedQuantity: 2, disposition: 'restock' }] }] });
     receiving.catch(() => undefined);
     await eventually(
       () => someoneWaitsOnLock(bed.dataSource, '%FROM products WHERE sku = ANY%FOR NO KEY UPDATE%'),
       'the receive to wait on the product row',
     );
-    killProcess(child);
-    child = undefined;
-    await blocker.commitTransaction();
-  } finally {
-    if (blocker.isTransactionActive) await blocker.rollbackTransaction();
-    await blocker.release();
-  }
+    killProcess();
+  });
 
   // A second worker runs the receive again (its attempt timed out) and dies in the provider's refund (3 s).
-  child = await startWorkerProcess(bed.taskQueue, bundlePath);
+  await startProcess();
   await eventually(() => activityRunning(handle, 'refundReturn'), 'the refund to be running on the doomed worker', 120_000, 200);
   await new Promise((resolve) => setTimeout(resolve, 1500)); // inside the provider call
-  killProcess(child);
-  child = undefined;
+  killProcess();
   await bed.startWorker();
 
   const result = await handle.result();
