@@ -6,7 +6,7 @@
 // through, the parcel already gone) is an answer, recorded, not a failure.
 import { randomUUID } from 'node:crypto';
 import type { DrillClient, Reply } from './http';
-import type { Catalogue } from './load';
+import type { Catalogue } from './catalogue';
 import { pick, rand, sleep } from './tools';
 
 export type ChangeKind = 'up' | 'down' | 'new-sku' | 'address' | 'race';

@@ -7,7 +7,8 @@ import type { Pool } from 'pg';
 import { ORDER_WORKFLOW_TYPE, OrderSearchAttributes } from '../../workflows/order-definitions';
 import type { FaultWindow } from './faults';
 import type { Answer } from './http';
-import type { Catalogue, DrillOrder } from './load';
+import type { Catalogue } from './catalogue';
+import type { DrillOrder } from './load';
 import type { OrderRow } from './settle';
 import type { ReceivedDelivery } from './webhooks';
 
