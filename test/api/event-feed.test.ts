@@ -5,7 +5,6 @@
 // alone, shows what that would have lost).
 import { randomUUID } from 'node:crypto';
 import { withLockedOrder } from '../../activities/order-events';
-import { hashSecret } from '../../api/auth';
 import { type ApiHarness, type Json, startApi, apiClients } from '../support/api';
 import { activityContext, ordersOf as ordersOfStorefront } from '../support/events';
 
@@ -104,10 +103,10 @@ describe('GET /v1/events', () => {
 
   it('never lets a follower miss an event whose transaction commits after a later-numbered one', async () => {
     const storefront = `feed-race-${run}`;
-    const clientEntry = { id: `race-${run}`, secretHash: await hashSecret('race'), scopes: ['orders:read'], storefront };
-    const raceApi = await startApi({ env: { API_CLIENTS: JSON.stringify([clientEntry]) }, worker: false, dataSource: api.dataSource, temporalEnv: api.env });
+    const client = { id: `race-${run}`, secret: 'race', scopes: ['orders:read'], storefront };
+    const raceApi = await startApi({ env: { API_CLIENTS: await apiClients([client]) }, worker: false, dataSource: api.dataSource, temporalEnv: api.env });
     try {
-      const token = await raceApi.token('orders:read', { id: clientEntry.id, secret: 'race' });
+      const token = await raceApi.token('orders:read', client);
       const orders = await ordersOf(storefront, 12);
       const { after: start } = await drain(token); // the 12 order.created events
       const committed = new Set<string>();
