@@ -1,14 +1,14 @@
 // The webhook worker as bench/webhooks.ts runs it, in a process of its own (so its CPU is its
 // own): the webhook activities (private addresses allowed: the receivers are local) and the
 // dispatch Schedule. Settings from the environment: DATABASE_URL, TEMPORAL_ADDRESS,
-// BENCH_TASK_QUEUE, BENCH_SCHEDULE_ID, WEBHOOK_DISPATCH_INTERVAL_SECONDS.
+// BENCH_TASK_QUEUE, BENCH_SCHEDULE_ID, WEBHOOK_DISPATCH_POLL_MS, WEBHOOK_DISPATCH_RUN_SECONDS.
 import 'reflect-metadata';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWebhookActivities } from '../activities/webhooks';
 import { createDataSource } from '../entities/data-source';
 import { bundleOrderWorkflows } from '../workers/order-worker';
-import { createWebhookWorker, ensureWebhookDispatchSchedule } from '../workers/webhook-worker';
+import { createWebhookWorker, ensureWebhookDispatchSchedule, startEndpointWorkflows } from '../workers/webhook-worker';
 import { services } from './support';
 
 async function main(): Promise<void> {
@@ -19,15 +19,20 @@ async function main(): Promise<void> {
   const dataSource = createDataSource(services.databaseUrl, { poolSize: 20 });
   await dataSource.initialize();
   const connection = await NativeConnection.connect({ address: services.temporalAddress });
+  const client = new Client({ connection: await Connection.connect({ address: services.temporalAddress }) });
   const worker = await createWebhookWorker({
     connection,
     taskQueue,
-    activities: createWebhookActivities({ dataSource, allowPrivate: true }),
+    activities: createWebhookActivities({ dataSource, startDeliveries: startEndpointWorkflows(client), allowPrivate: true }),
     workflowBundle: await bundleOrderWorkflows(),
     shutdownGraceTime: '5s',
   });
-  const client = new Client({ connection: await Connection.connect({ address: services.temporalAddress }) });
-  await ensureWebhookDispatchSchedule(client, { scheduleId, taskQueue, intervalSeconds: Number(process.env.WEBHOOK_DISPATCH_INTERVAL_SECONDS ?? 2) });
+  await ensureWebhookDispatchSchedule(client, {
+    scheduleId,
+    taskQueue,
+    pollMs: Number(process.env.WEBHOOK_DISPATCH_POLL_MS ?? 1000),
+    runSeconds: Number(process.env.WEBHOOK_DISPATCH_RUN_SECONDS ?? 60),
+  });
   process.once('SIGTERM', () => worker.shutdown());
   process.stdout.write('worker ready\n');
   await worker.run();

@@ -135,8 +135,10 @@ export const workerSchema = baseSchema.extend({
   HEALTH_PORT: port.optional(),
   /** Comma-separated task queues this process serves: orders, migration, webhooks. */
   WORKER_TASK_QUEUES: z.string().default('orders,migration,webhooks'),
-  /** How often the webhook dispatcher Schedule fans new events out and starts endpoints' deliveries. */
-  WEBHOOK_DISPATCH_INTERVAL_SECONDS: positiveInt.default(2),
+  /** How often the webhook dispatcher looks for new events and due endpoints (their latency to receivers). */
+  WEBHOOK_DISPATCH_POLL_MS: positiveInt.default(1000),
+  /** How long one webhook dispatcher run (one activity) polls; its Schedule starts one this often. */
+  WEBHOOK_DISPATCH_RUN_SECONDS: positiveInt.default(60),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: positiveInt.default(100),

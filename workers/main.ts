@@ -22,7 +22,7 @@ import { createMigrationWorker, ensureMigrationSchedule } from './migration-work
 import { serveWorkerHealth } from './health';
 import { createOrderWorker, startCarrierEventDispatcher } from './order-worker';
 import { temporalLoggerFor } from './temporal-logger';
-import { createWebhookWorker, ensureWebhookDispatchSchedule } from './webhook-worker';
+import { createWebhookWorker, ensureWebhookDispatchSchedule, startEndpointWorkflows } from './webhook-worker';
 
 async function main() {
   const config = loadConfig(workerSchema);
@@ -120,14 +120,15 @@ async function main() {
     workers.push(await createWebhookWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
-      activities: createWebhookActivities({ dataSource, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_URLS }),
+      activities: createWebhookActivities({ dataSource, startDeliveries: startEndpointWorkflows(client), allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_URLS }),
       ...bundle,
       maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
       shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
       dataConverter,
     }));
-    await ensureWebhookDispatchSchedule(client, { intervalSeconds: config.WEBHOOK_DISPATCH_INTERVAL_SECONDS }).then(
-      (schedule) => logger.info({ ...schedule, intervalSeconds: config.WEBHOOK_DISPATCH_INTERVAL_SECONDS }, 'webhook dispatch schedule ready'),
+    const dispatch = { runSeconds: config.WEBHOOK_DISPATCH_RUN_SECONDS, pollMs: config.WEBHOOK_DISPATCH_POLL_MS };
+    await ensureWebhookDispatchSchedule(client, dispatch).then(
+      (schedule) => logger.info({ ...schedule, ...dispatch }, 'webhook dispatch schedule ready'),
       (err: Error) => logger.warn({ err: err.message }, 'webhook dispatch schedule not set up; deliveries wait for it'),
     );
   }

@@ -3,10 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
 import { createWebhookActivities } from '../../activities/webhooks';
-import { createWebhookWorker, ensureWebhookDispatchSchedule } from '../../workers/webhook-worker';
+import { createWebhookWorker, ensureWebhookDispatchSchedule, startEndpointWorkflows } from '../../workers/webhook-worker';
 import { orderWorkflowBundle, type RunningWorker, uniqueTaskQueue } from './temporal';
 
 export interface Received {
@@ -57,13 +58,24 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
   return receiver;
 }
 
-/** A webhook worker and its dispatch Schedule (every `intervalSeconds`), removed by stop(). */
+/**
+ * Ends the dispatcher's runs and removes its Schedule: deleting a Schedule leaves its running
+ * workflow be, and that one polls on for a minute.
+ */
+export async function removeDispatchSchedule(client: Client, scheduleId: string): Promise<void> {
+  const schedule = client.schedule.getHandle(scheduleId);
+  const running = await schedule.describe().then((d) => d.info.runningActions, () => []);
+  await schedule.delete().catch(() => undefined);
+  await Promise.all(running.map((a) => client.workflow.getHandle(a.workflow.workflowId).terminate('test over').catch(() => undefined)));
+}
+
+/** A webhook worker and its dispatch Schedule (polling every `pollMs`, default 500), removed by stop(). */
 export async function startWebhookWorker(options: {
   env: TestWorkflowEnvironment;
   dataSource: DataSource;
   allowPrivate?: boolean;
   timeoutMs?: number;
-  intervalSeconds?: number;
+  pollMs?: number;
 }): Promise<RunningWorker & { scheduleId: string }> {
   const taskQueue = uniqueTaskQueue('webhooks');
   const scheduleId = `webhook-dispatch-${randomUUID().slice(0, 8)}`;
@@ -73,6 +85,7 @@ export async function startWebhookWorker(options: {
     taskQueue,
     activities: createWebhookActivities({
       dataSource: options.dataSource,
+      startDeliveries: startEndpointWorkflows(options.env.client),
       allowPrivate: options.allowPrivate ?? true,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     }),
@@ -80,7 +93,7 @@ export async function startWebhookWorker(options: {
     shutdownGraceTime: '5s',
   });
   const running = worker.run();
-  await ensureWebhookDispatchSchedule(options.env.client, { scheduleId, taskQueue, intervalSeconds: options.intervalSeconds ?? 1 });
+  await ensureWebhookDispatchSchedule(options.env.client, { scheduleId, taskQueue, runSeconds: 60, pollMs: options.pollMs ?? 500 });
   let stopped: Promise<void> | undefined;
   return {
     worker,
@@ -89,7 +102,7 @@ export async function startWebhookWorker(options: {
     stop() {
       if (!stopped) {
         stopped = (async () => {
-          await options.env.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+          await removeDispatchSchedule(options.env.client, scheduleId);
           if (worker.getState() === 'RUNNING') worker.shutdown();
           await running;
         })();

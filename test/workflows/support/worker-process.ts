@@ -1,4 +1,5 @@
-// An order worker in a process of its own (order-worker-process.ts), so a test can SIGKILL it.
+// A worker in a process of its own (order-worker-process.ts, or another script here such as
+// webhook-worker-process.ts), so a test can SIGKILL it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,10 @@ export function killProcess(proc: ChildProcess): void {
   proc.stderr?.destroy();
 }
 
-/** Starts an order worker in another process on `taskQueue`; resolves once it polls. */
-export function startWorkerProcess(taskQueue: string, bundlePath: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+/** Starts a worker (`script`, an order worker by default) in another process on `taskQueue`; resolves once it polls. */
+export function startWorkerProcess(taskQueue: string, bundlePath: string, env: Record<string, string> = {}, script = 'order-worker-process.ts'): Promise<ChildProcess> {
   // `--import tsx` compiles in this very process (the tsx CLI would put a wrapper process between).
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'order-worker-process.ts')], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script)], {
     env: { ...process.env, TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE_PATH: bundlePath, PAYMENT_LATENCY_MS: '3000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
