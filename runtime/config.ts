@@ -156,7 +156,8 @@ export const workerSchema = baseSchema.extend({
   CARRIER_SHIP_AFTER_MS: nonNegativeInt.default(5000),
   CARRIER_DELIVER_AFTER_MS: nonNegativeInt.default(10000),
   CARRIER_MODE: z.enum(['auto', 'manual']).default('auto'),
-  CARRIER_POLL_MS: positiveInt.default(250),
+  /** The carrier simulator's dispatcher looks at least this often; it wakes sooner when a shipment it knows of falls due. */
+  CARRIER_POLL_MS: positiveInt.default(5000),
   SHUTDOWN_GRACE_MS: positiveInt.default(30000),
   ENABLE_CARRIER_DISPATCHER: bool.default(true),
   /** How often the legacy migration Schedule runs. */

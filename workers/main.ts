@@ -10,6 +10,7 @@ import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { createOrderActivities } from '../activities';
 import { createWebhookActivities } from '../activities/webhooks';
+import { CarrierDueSignal } from '../activities/adapters/carrier-dispatcher';
 import { CarrierSimulator } from '../activities/adapters/carrier-simulator';
 import { createPaymentAdapter } from '../activities/adapters/payment-provider';
 import { createDataSource, hearLostSessions } from '../entities/data-source';
@@ -58,6 +59,8 @@ async function main() {
 
   if (queues.has(ORDERS_TASK_QUEUE)) {
     const manual = config.CARRIER_MODE === 'manual';
+    // The simulator's bookings wake the dispatcher when they fall due (it polls only every CARRIER_POLL_MS).
+    const carrierDue = new CarrierDueSignal();
     const activities = createOrderActivities({
       dataSource,
       redis,
@@ -68,6 +71,7 @@ async function main() {
         latencyMs: config.CARRIER_LATENCY_MS,
         shipAfterMs: manual ? null : config.CARRIER_SHIP_AFTER_MS,
         deliverAfterMs: manual ? null : config.CARRIER_DELIVER_AFTER_MS,
+        dueSignal: carrierDue,
       }),
     });
     workers.push(await createOrderWorker({
@@ -88,6 +92,7 @@ async function main() {
         client,
         dataSource,
         pollMs: config.CARRIER_POLL_MS,
+        dueSignal: carrierDue,
         onError: (err, event) => logger.warn({ err: (err as Error).message, event }, 'carrier event not delivered; will retry'),
       });
     }

@@ -6,7 +6,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataConverter, Duration, Logger } from '@temporalio/common';
 import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerInterceptors, type WorkflowBundleOption } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
-import { type CarrierDispatchEvent, startCarrierDispatcher } from '../activities/adapters/carrier-dispatcher';
+import { type CarrierDispatchEvent, type CarrierDueSignal, startCarrierDispatcher } from '../activities/adapters/carrier-dispatcher';
 import type { OrderActivities } from '../activities/contract';
 import { ORDERS_TASK_QUEUE, orderWorkflowId } from '../domain/ids';
 import { carrierEventSignal } from '../workflows/order-definitions';
@@ -104,12 +104,14 @@ export function startCarrierEventDispatcher(options: {
   client: Client;
   dataSource: DataSource;
   pollMs?: number;
+  dueSignal?: CarrierDueSignal;
   onError?: (err: unknown, event?: CarrierDispatchEvent) => void;
 }): () => Promise<void> {
   return startCarrierDispatcher({
     dataSource: options.dataSource,
     deliver: carrierEventDelivery(options.client),
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    ...(options.dueSignal ? { dueSignal: options.dueSignal } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
 }

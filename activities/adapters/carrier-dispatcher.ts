@@ -16,7 +16,10 @@ export interface CarrierDispatchEvent {
 export interface CarrierDispatcherOptions {
   dataSource: DataSource;
   deliver: (event: CarrierDispatchEvent) => Promise<void>;
+  /** The longest the dispatcher waits before looking again; it wakes sooner for a due time it knows of. */
   pollMs?: number;
+  /** This process's bookings: the dispatcher wakes when each falls due instead of polling for it. */
+  dueSignal?: CarrierDueSignal;
   batchSize?: number;
   /** How long a failed delivery waits before the next attempt. */
   retryAfterMs?: number;
@@ -118,27 +121,77 @@ async function recordProgress(tx: EntityManager, { shipment, shipped, delivered,
   }
 }
 
-/** Polls every `pollMs` (default 200) until the returned stop function is awaited. */
+/** Tells a running dispatcher that a shipment falls due in `inMs` (the simulator booked one). */
+export class CarrierDueSignal {
+  private readonly listeners: ((inMs: number) => void)[] = [];
+
+  listen(listener: (inMs: number) => void): void {
+    this.listeners.push(listener);
+  }
+
+  due(inMs: number): void {
+    for (const listener of this.listeners) listener(inMs);
+  }
+}
+
+/** Milliseconds until the next shipment falls due (0 or less: due now), null when none waits. */
+export async function msUntilNextCarrierEvent(dataSource: DataSource): Promise<number | null> {
+  const [row]: { ms: number | null }[] = await dataSource.query(
+    `SELECT (EXTRACT(EPOCH FROM (min(due) - now())) * 1000)::float8 AS ms
+       FROM (SELECT min(ship_due_at) AS due FROM sim_carrier_shipments WHERE status = 'BOOKED'
+             UNION ALL SELECT min(deliver_due_at) FROM sim_carrier_shipments WHERE status = 'SHIPPED') d`,
+  );
+  return row.ms;
+}
+
+/** A due shipment another dispatcher holds, or a failed pass: looked at again this soon. */
+const RECHECK_MS = 250;
+
+/**
+ * Runs passes until the returned stop function is awaited: at once after a full batch, else when
+ * the next shipment falls due (from the database, or `dueSignal` for bookings made since), at most
+ * `pollMs` (default 200) later. An idle simulator costs a pass every `pollMs`, not every 250 ms.
+ */
 export function startCarrierDispatcher(options: CarrierDispatcherOptions): () => Promise<void> {
   const pollMs = options.pollMs ?? 200;
   const batchSize = options.batchSize ?? 50;
   let stopped = false;
+  let running = false;
   let timer: NodeJS.Timeout | undefined;
+  let wakeAt = 0;
+  let nudgedAt = Infinity;
   let pass: Promise<void> = Promise.resolve();
 
+  const arm = (ms: number) => {
+    clearTimeout(timer);
+    wakeAt = Date.now() + ms;
+    timer = setTimeout(schedule, ms);
+  };
   const runPass = async () => {
-    let handled = 0;
+    running = true;
+    nudgedAt = Infinity;
+    let wait = Math.min(pollMs, RECHECK_MS);
     try {
-      handled = await dispatchDueCarrierEvents({ ...options, batchSize });
+      // A full batch means more are probably due: go again at once.
+      if ((await dispatchDueCarrierEvents({ ...options, batchSize })) < batchSize) {
+        const next = await msUntilNextCarrierEvent(options.dataSource);
+        wait = next === null ? pollMs : next <= 0 ? Math.min(pollMs, RECHECK_MS) : Math.min(Math.ceil(next), pollMs);
+      } else wait = 0;
     } catch (err) {
       options.onError?.(err);
     }
-    // A full batch means more are probably due: go again at once.
-    if (!stopped) timer = setTimeout(schedule, handled >= batchSize ? 0 : pollMs);
+    running = false;
+    if (!stopped) arm(Math.max(0, Math.min(wait, nudgedAt - Date.now())));
   };
   const schedule = () => {
     pass = runPass();
   };
+  options.dueSignal?.listen((inMs) => {
+    const at = Date.now() + inMs;
+    if (stopped) return;
+    if (running) nudgedAt = Math.min(nudgedAt, at);
+    else if (at < wakeAt) arm(inMs);
+  });
   schedule();
 
   return async () => {

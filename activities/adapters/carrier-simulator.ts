@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ShippingAddress } from '../../domain/order';
+import type { CarrierDueSignal } from './carrier-dispatcher';
 import { isSimulatorFailing, simulatedLatency } from './sim-switches';
 import { type CarrierAdapter, type CarrierBooking, type FoundShipment, ProviderRefusedError, ProviderUnavailableError } from './types';
 
@@ -18,6 +19,8 @@ export interface CarrierSimulatorOptions {
   shipAfterMs?: number | null;
   /** Shipped to "delivered"; null waits for the webhook. Default 3000. */
   deliverAfterMs?: number | null;
+  /** Told of every booking's ship delay, so this process's dispatcher wakes for it. */
+  dueSignal?: CarrierDueSignal;
 }
 
 /** CARRIER_SHIP_AFTER_MS / CARRIER_DELIVER_AFTER_MS values: milliseconds, or "manual" (null). */
@@ -61,6 +64,7 @@ export class CarrierSimulator implements CarrierAdapter {
         deliverAfter,
       ],
     );
+    if (shipAfter !== null) this.options.dueSignal?.due(shipAfter);
     return { carrier: this.carrier, carrierShipmentId: booking.shipment_id, trackingNumber: booking.tracking_number };
   }
 

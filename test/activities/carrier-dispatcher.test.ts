@@ -1,7 +1,7 @@
 // The simulated carrier reports shipments shipped and delivered after their delays. This file
 // has a schema of its own: a dispatcher claims every due shipment it can see.
 import { CarrierSimulator } from '../../activities/adapters/carrier-simulator';
-import { type CarrierDispatchEvent, dispatchDueCarrierEvents, startCarrierDispatcher } from '../../activities/adapters/carrier-dispatcher';
+import { type CarrierDispatchEvent, CarrierDueSignal, dispatchDueCarrierEvents, startCarrierDispatcher } from '../../activities/adapters/carrier-dispatcher';
 import { schemaForFile } from '../support/db';
 import { address } from './fixtures';
 import { randomUUID } from 'node:crypto';
@@ -115,6 +115,30 @@ describe('the carrier dispatcher', () => {
     expect(sent).toHaveLength(40);
     for (const { carrierShipmentId } of bookings) {
       expect(sent.filter((e) => e.carrierShipmentId === carrierShipmentId).map((e) => e.kind)).toEqual(['shipped', 'delivered']);
+    }
+  });
+
+  it('sleeps until the next shipment falls due, not a poll interval: one booked before it started, one booked while it slept', async () => {
+    const dueSignal = new CarrierDueSignal();
+    const carrier = new CarrierSimulator({ dataSource: db.dataSource, shipAfterMs: 400, deliverAfterMs: null, dueSignal });
+    const sent = new Map<string, number>();
+    const shippedWithin = async (carrierShipmentId: string, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!sent.has(carrierShipmentId) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      return sent.get(carrierShipmentId);
+    };
+    const earlier = await book(carrier);
+    // A minute between polls: only the due times can wake it in time.
+    const stop = startCarrierDispatcher({ dataSource: db.dataSource, deliver: async (e) => void sent.set(e.carrierShipmentId, Date.now()), pollMs: 60_000, dueSignal });
+    try {
+      expect(await shippedWithin(earlier.carrierShipmentId, 5000)).toBeDefined(); // its due time read from the database
+      const bookedAt = Date.now();
+      const later = await book(carrier);
+      const shippedAt = await shippedWithin(later.carrierShipmentId, 5000); // the simulator's signal
+      expect(shippedAt).toBeDefined();
+      expect(shippedAt! - bookedAt).toBeGreaterThanOrEqual(350);
+    } finally {
+      await stop();
     }
   });
 });
