@@ -35,13 +35,28 @@ export async function fanOutWebhookEvents(dataSource: DataSource): Promise<FanOu
   return total;
 }
 
+const DUE_ENDPOINTS = `SELECT ep.id::text AS id FROM webhook_endpoints ep
+  WHERE ep.enabled
+    AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = ep.id AND d.status = 'PENDING' AND d.next_attempt_at <= now())
+  LIMIT $1`;
+
 export async function dueWebhookEndpoints(dataSource: DataSource, limit: number): Promise<string[]> {
-  const rows: { id: string }[] = await dataSource.query(
-    `SELECT ep.id FROM webhook_endpoints ep
-      WHERE ep.enabled
-        AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = ep.id AND d.status = 'PENDING' AND d.next_attempt_at <= now())
-      LIMIT $1`,
+  const rows: { id: string }[] = await dataSource.query(DUE_ENDPOINTS, [limit]);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The dispatcher's look between polls, in one statement: whether the feed has any event past the
+ * fan-out position (then the fan-out runs: five round trips), and the endpoints with something due
+ * now. An idle stack answers no and none. It may say yes when the fan-out then finds nothing (an
+ * event still held back by the horizon), never no when it would find something.
+ */
+export async function webhookWorkWaiting(dataSource: DataSource, limit: number): Promise<{ newEvents: boolean; dueEndpoints: string[] }> {
+  const [row]: { fresh: boolean; due: string[] }[] = await dataSource.query(
+    `SELECT EXISTS (SELECT 1 FROM order_events e, webhook_fanout f WHERE f.id = 1 AND (e.feed_xid, e.feed_pos) > (f.after_xid, f.after_pos))
+         OR EXISTS (SELECT 1 FROM storefront_events s, webhook_fanout f WHERE f.id = 1 AND (s.feed_xid, s.feed_pos) > (f.after_xid, f.after_pos)) AS fresh,
+            ARRAY(SELECT id FROM (${DUE_ENDPOINTS}) due) AS due`,
     [limit],
   );
-  return rows.map((r) => r.id);
+  return { newEvents: row.fresh, dueEndpoints: row.due };
 }
