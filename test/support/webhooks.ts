@@ -69,13 +69,14 @@ export async function removeDispatchSchedule(client: Client, scheduleId: string)
   await Promise.all(running.map((a) => client.workflow.getHandle(a.workflow.workflowId).terminate('test over').catch(() => undefined)));
 }
 
-/** A webhook worker and its dispatch Schedule (polling every `pollMs`, default 500), removed by stop(). */
+/** A webhook worker and its dispatch Schedule (polling every `pollMs`, default 500; `schedule: false`: none), removed by stop(). */
 export async function startWebhookWorker(options: {
   env: TestWorkflowEnvironment;
   dataSource: DataSource;
   allowPrivate?: boolean;
   timeoutMs?: number;
   pollMs?: number;
+  schedule?: false;
 }): Promise<RunningWorker & { scheduleId: string }> {
   const taskQueue = uniqueTaskQueue('webhooks');
   const scheduleId = `webhook-dispatch-${randomUUID().slice(0, 8)}`;
@@ -93,7 +94,7 @@ export async function startWebhookWorker(options: {
     shutdownGraceTime: '5s',
   });
   const running = worker.run();
-  await ensureWebhookDispatchSchedule(options.env.client, { scheduleId, taskQueue, runSeconds: 60, pollMs: options.pollMs ?? 500 });
+  if (options.schedule !== false) await ensureWebhookDispatchSchedule(options.env.client, { scheduleId, taskQueue, runSeconds: 60, pollMs: options.pollMs ?? 500 });
   let stopped: Promise<void> | undefined;
   return {
     worker,
