@@ -4,8 +4,6 @@
 //
 //   RECORD_HISTORIES=1 ./dev test test/workflows/return-replay.test.ts
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { returnWorkflowId } from '../../domain/ids';
@@ -17,15 +15,15 @@ import {
   type ReturnWorkflowInput,
   returnWorkflowStartOptions,
 } from '../../workflows/return-definitions';
-import { SagaTestBed, historyToJson, replayFailures, stateEventually } from '../support/temporal';
+import { RECORD_HISTORIES, storedHistoryTests } from '../support/stored-histories';
+import { SagaTestBed, stateEventually } from '../support/temporal';
 
 jest.setTimeout(300_000);
 
 const HISTORIES = path.resolve(__dirname, '../histories/returns');
-const RECORD = process.env.RECORD_HISTORIES === '1';
 const bed = new SagaTestBed('return-replay');
 afterAll(async () => {
-  if (RECORD) await bed.stop();
+  if (RECORD_HISTORIES) await bed.stop();
 });
 
 /** A delivered order of 2 units, and a return of `quantity` of them (its workflow handle once requested, or refused). */
@@ -69,26 +67,4 @@ const SCENARIOS: Record<string, () => Promise<WorkflowHandle>> = {
   },
 };
 
-const historyFile = (name: string) => path.join(HISTORIES, `${name}.json`);
-
-describe('stored return histories', () => {
-  (RECORD ? it : it.skip)('records the history of every scenario that has none yet (RECORD_HISTORIES=1)', async () => {
-    await bed.start();
-    await mkdir(HISTORIES, { recursive: true });
-    for (const name of Object.keys(SCENARIOS).filter((scenario) => !existsSync(historyFile(scenario)))) {
-      const handle = await SCENARIOS[name]();
-      await writeFile(historyFile(name), `${historyToJson(await handle.fetchHistory())}\n`);
-    }
-  });
-
-  it('has a stored history for every scenario, and no history without its scenario', async () => {
-    const stored = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json')).map((file) => file.replace(/\.json$/, ''));
-    expect(Object.keys(SCENARIOS).filter((name) => !stored.includes(name))).toEqual([]);
-    expect(stored.filter((name) => !(name in SCENARIOS))).toEqual([]);
-  });
-
-  it('replays every stored return history against the current workflow code', async () => {
-    const files = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json')).sort();
-    expect(await replayFailures(HISTORIES, files)).toEqual([]);
-  });
-});
+storedHistoryTests({ kind: 'return', dir: HISTORIES, scenarios: SCENARIOS, beforeRecording: () => bed.start() });

@@ -5,20 +5,18 @@
 //
 //   RECORD_HISTORIES=1 ./dev test test/workflows/webhook-replay.test.ts
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { webhookDispatchWorkflow } from '../../workflows/webhooks';
 import { openTestDataSource } from '../support/db';
 import { ordersOf } from '../support/events';
-import { connectToDevServer, eventually, historyToJson, replayFailures } from '../support/temporal';
+import { storedHistoryTests } from '../support/stored-histories';
+import { connectToDevServer, eventually } from '../support/temporal';
 import { startReceiver, startWebhookWorker } from '../support/webhooks';
 
 jest.setTimeout(240_000);
 
 const HISTORIES = path.resolve(__dirname, '../histories/webhooks');
-const RECORD = process.env.RECORD_HISTORIES === '1';
 
 const SCENARIOS: Record<string, () => Promise<WorkflowHandle>> = {
   /** One run that finds an event for an endpoint and starts the endpoint's delivery workflow. */
@@ -47,26 +45,9 @@ const SCENARIOS: Record<string, () => Promise<WorkflowHandle>> = {
   },
 };
 
-const historyFile = (name: string) => path.join(HISTORIES, `${name}.json`);
-
-describe('stored webhook dispatcher histories', () => {
-  (RECORD ? it : it.skip)('records the history of every scenario that has none yet (RECORD_HISTORIES=1)', async () => {
-    await mkdir(HISTORIES, { recursive: true });
-    for (const name of Object.keys(SCENARIOS).filter((scenario) => !existsSync(historyFile(scenario)))) {
-      const handle = await SCENARIOS[name]();
-      await writeFile(historyFile(name), `${historyToJson(await handle.fetchHistory())}\n`);
-    }
-  });
-
-  it('has a stored history for every scenario, and no history without its scenario', async () => {
-    const stored = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json')).map((file) => file.replace(/\.json$/, ''));
-    expect(Object.keys(SCENARIOS).filter((name) => !stored.includes(name))).toEqual([]);
-    expect(stored.filter((name) => !(name in SCENARIOS))).toEqual([]);
-  });
-
-  it('replays every stored dispatcher history, the generation before the patch too, against the current workflow code', async () => {
-    const files = (await readdir(HISTORIES, { recursive: true })).filter((file) => file.endsWith('.json')).sort();
-    expect(files).toContain('before-dispatch-in-one-activity/dispatch-started-a-delivery.json');
-    expect(await replayFailures(HISTORIES, files)).toEqual([]);
-  });
+storedHistoryTests({
+  kind: 'webhook dispatcher',
+  dir: HISTORIES,
+  scenarios: SCENARIOS,
+  alsoStored: ['before-dispatch-in-one-activity/dispatch-started-a-delivery.json'],
 });
