@@ -19,7 +19,6 @@
 // Shape: `setup` registers every handler before the first await, `run` tells the story.
 // What changes the commands a history produces ships behind `patched('<id>')`.
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -30,12 +29,13 @@ import {
   metricMeter,
   patched,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { RecordOrderEventInput } from '../activities/contract';
 import { type OrderStatus, LEGACY_WITHOUT_PAYMENT_REASON, stepIdempotencyKey } from '../domain';
-import { OrderActivityProxies, businessFailureOf, failureMessage } from './order-activities';
+import { OrderActivityProxies, activityFailureMessage, businessFailureOf } from './order-activities';
 import { OrderChanges } from './order-change';
 import {
   DEFAULT_ORDER_WORKFLOW_OPTIONS,
@@ -72,6 +72,13 @@ const CHANGES_AFTER_PAYMENT = 'changes-after-payment';
  * Implies SHIP_AFTER_CHANGE too (both came in one release).
  */
 const OPEN_ORDER_AT_ONCE = 'open-order-at-once';
+/**
+ * Payment and carrier calls as local activities (order-activities.ts LOCAL_PROVIDER): a new
+ * order's first workflow task records, reserves and invoices and answers the POST, the next one
+ * authorizes and books, the carrier's pickup records the shipment and captures in one task.
+ * Implies OPEN_ORDER_AT_ONCE (and what that implies).
+ */
+const LOCAL_PROVIDER_CALLS = 'local-provider-calls';
 /** The goods leaving while a change is under way: the shipment is recorded after it, and it fails if the stock had not moved yet. */
 const SHIP_AFTER_CHANGE = 'ship-after-change';
 
@@ -98,6 +105,7 @@ class OrderSaga {
   private cancellation: Cancellation = { state: 'none' };
   private changesAfterPayment = false;
   private openAtOnce = false;
+  private localProviderCalls = false;
   /** What openOrder's reserving or invoicing refused; thrown inside the saga scope (untilShipped). */
   private refusedAtOpening: ApplicationFailure | null = null;
   /** patched(SHIP_AFTER_CHANGE), decided at the start like the change rules. */
@@ -120,7 +128,7 @@ class OrderSaga {
     const { order } = input;
     const options = input.options ?? {};
     const orderId = (this.orderId = order.orderId);
-    this.activities = new OrderActivityProxies(options.providerRetry, () => this.openAtOnce);
+    this.activities = new OrderActivityProxies(options.providerRetry, { database: () => this.openAtOnce, providers: () => this.localProviderCalls });
 
     const from = input.adoption?.from;
     this.state = initialOrderState(input);
@@ -153,7 +161,7 @@ class OrderSaga {
       lock: this.lock,
       database: () => activities.database,
       view: () => this.view(),
-      providers: activities.providers,
+      providers: () => activities.providers,
       undo: activities.undo,
       progress,
       shipment,
@@ -174,7 +182,8 @@ class OrderSaga {
 
   setup(): void {
     // Decided once, at the start: an order keeps the change rules it was started with.
-    this.openAtOnce = patched(OPEN_ORDER_AT_ONCE);
+    this.localProviderCalls = patched(LOCAL_PROVIDER_CALLS);
+    this.openAtOnce = this.localProviderCalls || patched(OPEN_ORDER_AT_ONCE);
     this.changesAfterPayment = this.openAtOnce || patched(CHANGES_AFTER_PAYMENT);
     this.shipAfterChange.on = this.openAtOnce || patched(SHIP_AFTER_CHANGE);
     setHandler(orderStateQuery, () => this.visible.snapshot());
@@ -244,6 +253,9 @@ class OrderSaga {
         // openOrder runs whole: a cancel accepted meanwhile unwinds here, before the next step registers its undo.
         if (this.sagaScope.consideredCancelled) throw new CancelledFailure('cancelled while the order was opened');
         if (this.refusedAtOpening) throw this.refusedAtOpening;
+        // This task carries the POST's answer (the placeOrder update): end it before a provider
+        // is called in a task of its own, so a slow or failing provider never holds up the answer.
+        if (this.localProviderCalls) await sleep(1);
       } else {
         await this.step(steps.reserveInventory);
         await this.step(steps.issueInvoice);
@@ -355,8 +367,8 @@ class OrderSaga {
     // times out instead of confirming it): unwind, never park.
     if (isCancellation(err) || this.sagaScope.consideredCancelled) return null;
     if (businessFailureOf(err) !== null && !step.parkOnBusinessFailure) return null;
-    if (!(err instanceof ActivityFailure)) return null;
-    return `${step.name} failed: ${failureMessage(err)}`;
+    const failure = activityFailureMessage(err);
+    return failure === null ? null : `${step.name} failed: ${failure}`;
   }
 
   // ---------------------------------------------------------------- unwinding and finishing

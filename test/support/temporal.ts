@@ -220,6 +220,12 @@ export async function historyEvents(handle: WorkflowHandle): Promise<temporal.ap
   return history.events ?? [];
 }
 
+/** The activity type of a local activity's marker (Core records it in plain JSON beside the encoded result). */
+export function localActivityType(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
+}
+
 // ---------------------------------------------------------------- stored histories
 
 interface ProtoJson {
