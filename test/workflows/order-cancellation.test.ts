@@ -5,7 +5,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../support/db';
-import { FAST_PROVIDER_RETRY, SagaTestBed, eventTypes, hasUpdateAccepted, historyEvents, invoicesOf, orderRow, stateEventually } from '../support/temporal';
+import { FAST_PROVIDER_RETRY, SagaTestBed, eventTypes, hasUpdateAccepted, historyEvents, invoicesOf, orderRow, providerCallUnderWay, stateEventually } from '../support/temporal';
 import { cancelUpdate, setStatusUpdate } from '../../workflows/order-definitions';
 
 // Real servers and simulated provider latency: the project-level testTimeout does not reach here.
@@ -72,7 +72,7 @@ describe('cancelling an order', () => {
   it('waits for a running payment authorization, then voids it (the undo never overtakes the step)', async () => {
     const { order, sku } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await stateEventually(handle, is('authorizing the payment'), 'the authorization to be running');
+    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'authorization');
     const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{}] });
 
     expect(cancelled.status).toBe('CANCELLED');
@@ -83,7 +83,7 @@ describe('cancelling an order', () => {
   it('cancels the shipment the carrier was booking when cancelled during the booking', async () => {
     const { order, sku } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await stateEventually(handle, is('booking the shipment'), 'the booking to be running');
+    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'booking');
     await handle.executeUpdate(cancelUpdate, { args: [{}] });
 
     expect(await eventTypes(bed.dataSource, order.orderId)).toEqual([
@@ -155,7 +155,7 @@ describe('cancelling an order', () => {
   it('treats a Temporal cancellation request during a running step like cancel', async () => {
     const { order, sku } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await stateEventually(handle, is('authorizing the payment'), 'the authorization to be running');
+    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'authorization');
     await handle.cancel();
 
     expect((await handle.result()).status).toBe('CANCELLED');
