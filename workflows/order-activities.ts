@@ -3,6 +3,7 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  TimeoutFailure,
   type ActivityOptions,
   type LocalActivityOptions,
   patched,
@@ -37,8 +38,7 @@ const UNDO: ActivityOptions = { startToCloseTimeout: '2m', heartbeatTimeout: '10
 /**
  * Work that only touches our own PostgreSQL (recording the order and its events, reserving,
  * invoicing) runs as local activities: in the worker that runs the workflow task, one marker in
- * the history instead of three events and a further workflow task. Provider calls stay ordinary
- * activities: they are slow, they heartbeat and they may need another worker. A dead worker's
+ * the history instead of three events and a further workflow task. A dead worker's
  * local activity runs again after the workflow task times out; every activity is idempotent.
  */
 const LOCAL_DB_WORK = 'local-db-work';
@@ -49,21 +49,54 @@ const LOCAL_STEP: LocalActivityOptions = {
   retry: { ...UNTIL_DONE, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
+/**
+ * Provider calls as local activities too, for orders started with patch 'local-provider-calls'
+ * (workflows/order.ts): an authorization, a booking or a capture then runs in the workflow task
+ * that asks for it, one marker instead of three events, no activity task and no further workflow
+ * task. A call takes milliseconds to a few seconds (the adapters time out at 20 s). A retry whose
+ * backoff is over LOCAL_RETRY_THRESHOLD waits on a timer: the task completes meanwhile, so a
+ * cancel or a query is not held up by a provider that is down.
+ */
+const LOCAL_PROVIDER: LocalActivityOptions = {
+  startToCloseTimeout: '30s',
+  localRetryThreshold: '2s',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};
+
+/** Which of the saga's work runs as local activities, as the order's patches decide. */
+export interface LocalWork {
+  /** The order was started with a patch that implies LOCAL_DB_WORK (no marker of its own then). */
+  database(): boolean;
+  /** The order was started with patch 'local-provider-calls'. */
+  providers(): boolean;
+}
+
 export class OrderActivityProxies {
-  /** Payment and carrier: bounded retries, then the order is parked for an operator. */
-  readonly providers: OrderActivities;
   readonly undo = proxyActivities<OrderActivities>(UNDO);
   /** Before patch LOCAL_DB_WORK (histories of orders placed earlier): ordinary activities. */
-  private readonly remote = { projection: proxyActivities<OrderActivities>(PROJECTION), database: proxyActivities<OrderActivities>(STEP) };
-  private readonly local = { projection: proxyLocalActivities<OrderActivities>(LOCAL_PROJECTION), database: proxyLocalActivities<OrderActivities>(LOCAL_STEP) };
+  private readonly remote: { projection: OrderActivities; database: OrderActivities; providers: OrderActivities };
+  private readonly local: { projection: OrderActivities; database: OrderActivities; providers: OrderActivities };
 
-  /** alwaysLocal: the order was started with a patch that implies LOCAL_DB_WORK (no marker of its own then). */
   constructor(
     providerRetry: ProviderRetryOptions = {},
-    private readonly alwaysLocal: () => boolean = () => false,
+    private readonly localWork: LocalWork = { database: () => false, providers: () => false },
   ) {
     const retry = { ...DEFAULT_ORDER_WORKFLOW_OPTIONS.providerRetry, ...providerRetry, nonRetryableErrorTypes: NON_RETRYABLE };
-    this.providers = proxyActivities<OrderActivities>({ ...STEP, retry });
+    this.remote = {
+      projection: proxyActivities<OrderActivities>(PROJECTION),
+      database: proxyActivities<OrderActivities>(STEP),
+      providers: proxyActivities<OrderActivities>({ ...STEP, retry }),
+    };
+    this.local = {
+      projection: proxyLocalActivities<OrderActivities>(LOCAL_PROJECTION),
+      database: proxyLocalActivities<OrderActivities>(LOCAL_STEP),
+      providers: proxyLocalActivities<OrderActivities>({ ...LOCAL_PROVIDER, retry }),
+    };
+  }
+
+  /** Payment and carrier: bounded retries, then the order is parked for an operator. */
+  get providers(): OrderActivities {
+    return this.localWork.providers() ? this.local.providers : this.remote.providers;
   }
 
   /** Projection writes: placeOrder, adoptLegacyOrder, recordOrderEvent. */
@@ -77,7 +110,7 @@ export class OrderActivityProxies {
   }
 
   private localDbWork(): boolean {
-    return this.alwaysLocal() || patched(LOCAL_DB_WORK);
+    return this.localWork.database() || patched(LOCAL_DB_WORK);
   }
 }
 
@@ -88,9 +121,15 @@ export function businessFailureOf(err: unknown): { type: BusinessFailureType; me
   return null;
 }
 
-export function failureMessage(err: ActivityFailure): string {
-  const cause = err.cause;
-  return cause instanceof Error ? cause.message : err.message;
+/**
+ * What made an activity of the saga fail, or null when `err` is not an activity's failure. An
+ * ordinary activity's failure comes wrapped in an ActivityFailure; a local activity's as its own
+ * ApplicationFailure (or TimeoutFailure).
+ */
+export function activityFailureMessage(err: unknown): string | null {
+  if (err instanceof ActivityFailure) return err.cause instanceof Error ? err.cause.message : err.message;
+  if (err instanceof ApplicationFailure || err instanceof TimeoutFailure) return err.message;
+  return null;
 }
 
 /** A failure an update handler passes to its caller, without the activity wrapper. */

@@ -24,7 +24,7 @@ export interface ChangeHost {
   invoice: OrderInvoice;
   record(event: Omit<RecordOrderEventInput, 'orderId'>): Promise<unknown>;
   /** For changes after payment: */
-  providers: OrderActivities;
+  providers(): OrderActivities;
   undo: OrderActivities;
   /** The saga's progress (order-steps.ts Progress): whether, and how much, the payment holds. */
   progress: { paymentAuthorized: boolean; authorizedAmount?: number };
@@ -175,7 +175,7 @@ export class OrderChanges {
     const held = host.progress.authorizedAmount ?? 0;
     if (!host.progress.paymentAuthorized || total <= held) return null;
     const amount = total - held;
-    const { method } = await host.providers.authorizeDifference({
+    const { method } = await host.providers().authorizeDifference({
       orderId: host.orderId,
       token: host.paymentToken,
       amount,
@@ -196,7 +196,7 @@ export class OrderChanges {
     const { orderId } = host;
     await host.undo.cancelShipment({ orderId });
     try {
-      host.shipment.booking = await host.providers.createShipment({ orderId, address });
+      host.shipment.booking = await host.providers().createShipment({ orderId, address });
     } catch (err) {
       host.shipment.booking = await host.undo.createShipment({ orderId, address: host.visible.state.shippingAddress });
       host.visible.state.trackingNumber = host.shipment.booking.trackingNumber;

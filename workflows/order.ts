@@ -17,9 +17,8 @@
 // changes of the order in order-change.ts, the rules of every update in order-guards.ts.
 //
 // Shape: `setup` registers every handler before the first await, `run` tells the story.
-// What changes the commands a history produces ships behind `patched('<id>')`.
+// What changes the commands a history produces ships behind `patched('<id>')` (order-patches.ts).
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -28,14 +27,14 @@ import {
   isCancellation,
   log,
   metricMeter,
-  patched,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { RecordOrderEventInput } from '../activities/contract';
 import { type OrderStatus, LEGACY_WITHOUT_PAYMENT_REASON, stepIdempotencyKey } from '../domain';
-import { OrderActivityProxies, businessFailureOf, failureMessage } from './order-activities';
+import { OrderActivityProxies, activityFailureMessage, businessFailureOf } from './order-activities';
 import { OrderChanges } from './order-change';
 import {
   DEFAULT_ORDER_WORKFLOW_OPTIONS,
@@ -57,23 +56,13 @@ import {
 import { OrderInvoice } from './order-invoice';
 import { CANCEL_GUARDS, type OrderView, STATUS_GUARDS, check } from './order-guards';
 import { Parking } from './order-parking';
+import { type OrderPatches, decidePatches } from './order-patches';
 import { openOrder, placeOrder } from './order-recording';
 import { CarrierException, OrderShipment } from './order-shipment';
 import { type OrderStep, type Progress, orderSteps } from './order-steps';
 import { OrderVisibility, initialOrderState } from './order-visibility';
+import { CAUSE_KEEPING_TIMER } from './request-cause';
 import { Compensations, StepLock, UndoImpossible } from './saga';
-
-/** Lines and address change until the goods leave, money by the difference (workflows/order-change.ts). */
-const CHANGES_AFTER_PAYMENT = 'changes-after-payment';
-/**
- * Record, reserve and invoice in one local activity (openOrder), and the total in the search
- * attributes from the next status on. Implies CHANGES_AFTER_PAYMENT and LOCAL_DB_WORK, so a new
- * order's history has this one patch marker instead of their two (each is a marker and an upsert).
- * Implies SHIP_AFTER_CHANGE too (both came in one release).
- */
-const OPEN_ORDER_AT_ONCE = 'open-order-at-once';
-/** The goods leaving while a change is under way: the shipment is recorded after it, and it fails if the stock had not moved yet. */
-const SHIP_AFTER_CHANGE = 'ship-after-change';
 
 type Cancellation =
   | { state: 'none' }
@@ -96,11 +85,11 @@ class OrderSaga {
   // The workflow's own state: what it has done, and where a cancel stands.
   private readonly progress: Progress = { stage: 'placing', paymentAuthorized: false, shippedRecorded: false };
   private cancellation: Cancellation = { state: 'none' };
-  private changesAfterPayment = false;
-  private openAtOnce = false;
+  /** Decided once, at the start (order-patches.ts): an order keeps the rules it was started with. */
+  private patches: OrderPatches = { localProviderCalls: false, openAtOnce: false, changesAfterPayment: false, shipAfterChange: false };
   /** What openOrder's reserving or invoicing refused; thrown inside the saga scope (untilShipped). */
   private refusedAtOpening: ApplicationFailure | null = null;
-  /** patched(SHIP_AFTER_CHANGE), decided at the start like the change rules. */
+  /** patches.shipAfterChange, for the changes. */
   private readonly shipAfterChange = { on: false };
 
   private readonly activities: OrderActivityProxies;
@@ -120,7 +109,7 @@ class OrderSaga {
     const { order } = input;
     const options = input.options ?? {};
     const orderId = (this.orderId = order.orderId);
-    this.activities = new OrderActivityProxies(options.providerRetry, () => this.openAtOnce);
+    this.activities = new OrderActivityProxies(options.providerRetry, { database: () => this.patches.openAtOnce, providers: () => this.patches.localProviderCalls });
 
     const from = input.adoption?.from;
     this.state = initialOrderState(input);
@@ -153,7 +142,7 @@ class OrderSaga {
       lock: this.lock,
       database: () => activities.database,
       view: () => this.view(),
-      providers: activities.providers,
+      providers: () => activities.providers,
       undo: activities.undo,
       progress,
       shipment,
@@ -173,10 +162,8 @@ class OrderSaga {
   // ---------------------------------------------------------------- setup: handlers before the first await
 
   setup(): void {
-    // Decided once, at the start: an order keeps the change rules it was started with.
-    this.openAtOnce = patched(OPEN_ORDER_AT_ONCE);
-    this.changesAfterPayment = this.openAtOnce || patched(CHANGES_AFTER_PAYMENT);
-    this.shipAfterChange.on = this.openAtOnce || patched(SHIP_AFTER_CHANGE);
+    this.patches = decidePatches();
+    this.shipAfterChange.on = this.patches.shipAfterChange;
     setHandler(orderStateQuery, () => this.visible.snapshot());
 
     setHandler(placeOrderUpdate, () =>
@@ -240,10 +227,13 @@ class OrderSaga {
     if (from === 'SHIPPED') return;
     if (from === 'NEEDS_ATTENTION') return this.parking.parkForGood('legacy adoption', LEGACY_WITHOUT_PAYMENT_REASON, 'PENDING');
     if (from === undefined) {
-      if (this.openAtOnce) {
+      if (this.patches.openAtOnce) {
         // openOrder runs whole: a cancel accepted meanwhile unwinds here, before the next step registers its undo.
         if (this.sagaScope.consideredCancelled) throw new CancelledFailure('cancelled while the order was opened');
         if (this.refusedAtOpening) throw this.refusedAtOpening;
+        // This task carries the POST's answer (the placeOrder update): end it before a provider
+        // is called in a task of its own, so a slow or failing provider never holds up the answer.
+        if (this.patches.localProviderCalls) await sleep(1, { summary: CAUSE_KEEPING_TIMER });
       } else {
         await this.step(steps.reserveInventory);
         await this.step(steps.issueInvoice);
@@ -271,7 +261,7 @@ class OrderSaga {
   private async recordOrder(): Promise<boolean> {
     const { input, state, progress, visible, invoice, compensations, steps, activities } = this;
     const host = { input, state, progress, visible, invoice, compensations, steps, activities };
-    const recording = this.openAtOnce ? await openOrder(host) : await placeOrder(host);
+    const recording = this.patches.openAtOnce ? await openOrder(host) : await placeOrder(host);
     if (!recording.recorded) return false;
     this.refusedAtOpening = recording.refused;
     return true;
@@ -355,8 +345,8 @@ class OrderSaga {
     // times out instead of confirming it): unwind, never park.
     if (isCancellation(err) || this.sagaScope.consideredCancelled) return null;
     if (businessFailureOf(err) !== null && !step.parkOnBusinessFailure) return null;
-    if (!(err instanceof ActivityFailure)) return null;
-    return `${step.name} failed: ${failureMessage(err)}`;
+    const failure = activityFailureMessage(err);
+    return failure === null ? null : `${step.name} failed: ${failure}`;
   }
 
   // ---------------------------------------------------------------- unwinding and finishing
@@ -436,7 +426,7 @@ class OrderSaga {
       paymentAuthorized,
       shipmentBooked: this.shipment.booking !== null,
       goodsLeft: this.shipment.goodsLeft !== null,
-      changesAfterPayment: this.changesAfterPayment,
+      changesAfterPayment: this.patches.changesAfterPayment,
     };
   }
 

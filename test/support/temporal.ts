@@ -220,6 +220,12 @@ export async function historyEvents(handle: WorkflowHandle): Promise<temporal.ap
   return history.events ?? [];
 }
 
+/** The activity type of a local activity's marker (Core records it in plain JSON beside the encoded result). */
+export function localActivityType(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
+}
+
 // ---------------------------------------------------------------- stored histories
 
 interface ProtoJson {
@@ -254,6 +260,30 @@ export function historyFromJson(json: unknown): temporal.api.history.v1.IHistory
 }
 
 /** Whether an activity of `activityType` is running (started by a worker) for the workflow right now. */
+/**
+ * Waits until the order's authorization or booking is under way. Provider calls are local
+ * activities (patch 'local-provider-calls'): describe lists no pending activity, and a query waits
+ * for the workflow task the call runs in. So: the authorization runs in the workflow task that
+ * follows the placement's timer (history: TimerFired, then WorkflowTaskStarted), the booking right
+ * after the authorization is recorded (payment.authorized).
+ */
+export async function providerCallUnderWay(handle: WorkflowHandle, dataSource: DataSource, orderId: string, call: 'authorization' | 'booking'): Promise<void> {
+  if (call === 'booking') {
+    await eventually(async () => (await eventTypes(dataSource, orderId)).includes('payment.authorized'), 'the booking to be under way', 60_000, 50);
+    return;
+  }
+  await eventually(
+    async () => {
+      const events = await historyEvents(handle);
+      const fired = events.findIndex((e) => e.timerFiredEventAttributes != null);
+      return fired >= 0 && events.slice(fired).some((e) => e.workflowTaskStartedEventAttributes != null);
+    },
+    'the authorization to be under way',
+    60_000,
+    50,
+  );
+}
+
 export async function activityRunning(handle: WorkflowHandle, activityType: string): Promise<boolean> {
   const { raw } = await handle.describe();
   return (raw.pendingActivities ?? []).some(

@@ -4,7 +4,7 @@
 // happens once, the money is held once and captured once, the stock moves by the difference once.
 import { changeOrderUpdate } from '../../workflows/order-definitions';
 import { someoneWaitsOnLock, stockOf, whileRowsHeld } from '../support/db';
-import { activityRunning, eventually, historyEvents, stateEventually } from '../support/temporal';
+import { eventually, historyEvents, stateEventually } from '../support/temporal';
 import { killableWorkers } from './support/worker-process';
 
 jest.setTimeout(240_000);
@@ -74,7 +74,8 @@ it('a change killed after the stock moved, and one killed inside the increment, 
   // 2. Up to 7 units; the worker dies inside the provider's increment (3 s round trip).
   const second = handle.executeUpdate(changeOrderUpdate, { args: [{ lines: [{ sku, quantity: 7 }] }] });
   second.catch(() => undefined);
-  await eventually(() => activityRunning(handle, 'authorizeDifference'), 'the increment to be running on the doomed worker', 120_000, 200);
+  // The increment is a local activity (patch 'local-provider-calls'): nothing in Temporal shows it
+  // running, so the kill comes 1.5 s into the update (the change's first step takes milliseconds).
   await new Promise((resolve) => setTimeout(resolve, 1500)); // inside the provider call
   killProcess();
   await bed.startWorker();
@@ -107,8 +108,9 @@ it('a change killed after the stock moved, and one killed inside the increment, 
   ]);
   expect(await stockOf(bed.dataSource, sku)).toMatchObject({ onHand: 93, reserved: 0 });
 
-  // The attempts that died never reported back: the recorded ones are retries.
+  // The attempts that died never reported back: the voiding (an activity) was retried, and the
+  // workflow task that ran the increment (a local activity) timed out and ran again.
   const history = await historyEvents(handle);
-  const retried = history.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
-  expect(retried).toBeGreaterThanOrEqual(2);
+  expect(history.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length).toBeGreaterThanOrEqual(1);
+  expect(history.filter((e) => e.workflowTaskTimedOutEventAttributes).length).toBeGreaterThanOrEqual(1);
 });

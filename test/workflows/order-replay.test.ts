@@ -20,6 +20,7 @@ import { withRequestContext } from '../../runtime/logger';
 import {
   FAST_PROVIDER_RETRY,
   SagaTestBed,
+  eventually,
   type OrderHandle,
   historyToJson,
   orderInput,
@@ -72,11 +73,24 @@ async function awaitingPickupOrder(options?: { providerRetry: typeof FAST_PROVID
   return { order, handle };
 }
 
-/** An order on the slow providers, once it waits for `waitingFor` (a provider call under way). */
-async function slowOrderWhile(waitingFor: string): Promise<OrderHandle> {
+/**
+ * An order on the slow providers while one of its provider calls runs. Provider calls are local
+ * activities (patch 'local-provider-calls'), and a query waits for the workflow task they run in,
+ * so the call is told by its side effects: the authorization starts right after the POST's
+ * answer, the booking once the simulator has authorized.
+ */
+async function slowOrderWhile(call: 'authorizing' | 'booking'): Promise<OrderHandle> {
   const { order } = await slow.simpleOrder();
   const { handle } = await slow.place(order);
-  await stateEventually(handle, (s) => s.waitingFor === waitingFor, waitingFor);
+  if (call === 'booking') {
+    await eventually(async () => {
+      const rows: unknown[] = await slow.dataSource.query(
+        `SELECT 1 FROM sim_payment_operations WHERE request->>'orderId' = $1 AND operation = 'authorize' AND outcome = 'succeeded'`,
+        [order.orderId],
+      );
+      return rows.length > 0;
+    }, 'the authorization');
+  }
   return handle;
 }
 
@@ -158,13 +172,13 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     return handle;
   },
   async 'cancelled-while-authorizing'() {
-    const handle = await slowOrderWhile('authorizing the payment');
+    const handle = await slowOrderWhile('authorizing');
     await handle.executeUpdate(cancelUpdate, { args: [{}] });
     await handle.result();
     return handle;
   },
   async 'cancelled-by-temporal-request-while-booking'() {
-    const handle = await slowOrderWhile('booking the shipment with the carrier');
+    const handle = await slowOrderWhile('booking');
     await handle.cancel();
     await handle.result();
     return handle;
@@ -281,7 +295,7 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
     return handle;
   },
   async 'carrier-reports-during-booking-delivered'() {
-    const handle = await slowOrderWhile('booking the shipment with the carrier');
+    const handle = await slowOrderWhile('booking');
     await handle.signal(carrierEventSignal, { kind: 'shipped' });
     await handle.signal(carrierEventSignal, { kind: 'delivered' });
     await handle.result();

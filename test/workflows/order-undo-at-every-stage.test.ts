@@ -73,9 +73,10 @@ class Script {
     const gate = this.held.get(name);
     if (gate) {
       gate.reached();
-      // A cancel reaches a running activity with the answer to a heartbeat; sleep() then throws.
+      // A cancel reaches a running activity with the answer to a heartbeat, a local one (the
+      // provider calls) directly; sleep() then throws.
       while (!gate.released) {
-        Context.current().heartbeat();
+        if (!Context.current().info.isLocal) Context.current().heartbeat();
         await Context.current().sleep(100);
       }
     }

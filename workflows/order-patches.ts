@@ -1,0 +1,39 @@
+// The order saga's patches: what changed the commands a history produces, newest first. An order
+// decides them once, at its start (OrderSaga.setup), and keeps the rules it was started with. A
+// newer patch implies the older ones, so a new order's history has one patch marker (a marker and
+// an upsert of TemporalChangeVersion each), not one per patch; orders started before it replay
+// with the markers they have (test/histories/before-<patch id>/).
+import { patched } from '@temporalio/workflow';
+
+/**
+ * Payment and carrier calls as local activities (order-activities.ts LOCAL_PROVIDER): a new
+ * order's first workflow task records, reserves and invoices and answers the POST, the next one
+ * authorizes and books, the carrier's pickup records the shipment and captures in one task.
+ */
+const LOCAL_PROVIDER_CALLS = 'local-provider-calls';
+/**
+ * Record, reserve and invoice in one local activity (openOrder), and the total in the search
+ * attributes from the next status on. Implies 'local-db-work' (order-activities.ts).
+ */
+const OPEN_ORDER_AT_ONCE = 'open-order-at-once';
+/** Lines and address change until the goods leave, money by the difference (workflows/order-change.ts). */
+const CHANGES_AFTER_PAYMENT = 'changes-after-payment';
+/** The goods leaving while a change is under way: the shipment is recorded after it, and it fails if the stock had not moved yet. */
+const SHIP_AFTER_CHANGE = 'ship-after-change';
+
+export interface OrderPatches {
+  localProviderCalls: boolean;
+  openAtOnce: boolean;
+  changesAfterPayment: boolean;
+  /** Came in the release of OPEN_ORDER_AT_ONCE, so implied by it. */
+  shipAfterChange: boolean;
+}
+
+/** Asks for each patch an older one does not imply, in the order the histories recorded them. */
+export function decidePatches(): OrderPatches {
+  const localProviderCalls = patched(LOCAL_PROVIDER_CALLS);
+  const openAtOnce = localProviderCalls || patched(OPEN_ORDER_AT_ONCE);
+  const changesAfterPayment = openAtOnce || patched(CHANGES_AFTER_PAYMENT);
+  const shipAfterChange = openAtOnce || patched(SHIP_AFTER_CHANGE);
+  return { localProviderCalls, openAtOnce, changesAfterPayment, shipAfterChange };
+}
