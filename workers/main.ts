@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
 import { createOrderActivities } from '../activities';
@@ -41,14 +41,16 @@ async function main() {
   });
   hearLostSessions(dataSource, (err) => logger.warn({ err: err.message }, 'postgres session lost'));
   // Publishing is best effort: without an offline queue a Redis outage fails the publish at once.
-  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  // Auto-pipelining: an event's cache invalidation and publishes go out in one write.
+  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis'));
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   // Payload encryption (PAYLOAD_ENCRYPTION_KEYS) for the worker and its client alike.
   const dataConverter = createDataConverter(config);
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+  // The client (carrier signals, webhook and migration starts) shares the worker's native
+  // connection: no second gRPC stack in JavaScript.
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 
   // Each task queue can run alone (WORKER_TASK_QUEUES), so they can be scaled apart.
   const queues = new Set(config.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean));
@@ -158,7 +160,6 @@ async function main() {
       name: 'connections',
       run: async () => {
         health?.close();
-        await clientConnection.close();
         await connection.close();
         redis.disconnect();
         await dataSource.destroy();
