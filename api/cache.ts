@@ -74,6 +74,11 @@ export class OrderCache {
     return entry?.order && entry.expires > Date.now() && entry.generation === this.hub.generation ? entry.order : undefined;
   }
 
+  /** Whether this process knows the order lately: a copy, or the floor one of its events left. */
+  heldLately(orderId: string): boolean {
+    return this.local.has(orderId);
+  }
+
   /** After a change made through this API: the next read must not see the snapshot cached now. */
   async invalidate(orderId: string): Promise<void> {
     this.evict(orderId, null);
