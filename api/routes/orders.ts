@@ -5,7 +5,6 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { v5 as uuidv5 } from 'uuid';
 import type { OrderStatus } from '../../domain/order-status';
-import { Customer } from '../../entities/customer';
 import { OrderEvent } from '../../entities/order-event';
 import { Product } from '../../entities/product';
 import type { OrderState } from '../../workflows/order-definitions';
@@ -16,6 +15,7 @@ import { ApiError, errors } from '../errors';
 import { idempotency } from '../idempotency';
 import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, jsonApiText, nextLink, selfLink } from '../json-api';
 import { type ChangeRequest, previewChange } from '../order-preview';
+import { refuseUnknown, refuseUnplaceable } from '../placement-check';
 import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, pendingSnapshot, snapshotFromState } from '../order-projection';
 import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
 import { mayAccess, notYours, storefrontScope, visibleOrders } from '../storefronts';
@@ -86,8 +86,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const known = new Set(
       (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
     );
-    const unknownIndex = skus.findIndex((s) => !known.has(s));
-    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
+    refuseUnknown(known, skus);
   };
 
   // ---------------------------------------------------------------- create
@@ -123,10 +122,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     // pointer, as DESIGN.md says). Orders never cross storefronts: the customer must be the
     // client's own (for ops clients too).
     const principal = c.get('principal')!;
-    const customer = await deps.dataSource.getRepository(Customer).findOneBy({ id: attributes.customerId, storefront: principal.storefront });
-    if (!customer) throw errors.unprocessable('unknown_customer', `No customer ${attributes.customerId}.`, '/data/attributes/customerId');
-    if (!customer.active) throw errors.unprocessable('customer_inactive', `Customer ${attributes.customerId} is not active.`, '/data/attributes/customerId');
-    await refuseUnknownSkus(attributes.lines.map((l) => l.sku));
+    await refuseUnplaceable(deps, principal.storefront, attributes.customerId, attributes.lines.map((l) => l.sku));
 
     const key = c.get('idempotencyKey')!;
     const orderId = orderIdFor(principal.clientId, key);
