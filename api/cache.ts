@@ -74,6 +74,21 @@ export class OrderCache {
     return entry?.order && entry.expires > Date.now() && entry.generation === this.hub.generation ? entry.order : undefined;
   }
 
+  /** The event subscription's generation now, for `rememberPending`. */
+  get generation(): number {
+    return this.hub.generation;
+  }
+
+  /**
+   * An order Temporal holds and its workflow has not recorded yet (`pendingSnapshot`), as a POST
+   * answered it: kept for reads until the record's event evicts it (its floor refuses it, had the
+   * event come first). `since`: the generation before the POST asked Temporal, so a record whose
+   * event was lost meanwhile cannot leave it behind.
+   */
+  rememberPending(order: OrderSnapshot, since: number): void {
+    if (this.localTrusted) this.remember(order, since);
+  }
+
   /** Whether this process knows the order lately: a copy, or the floor one of its events left. */
   heldLately(orderId: string): boolean {
     return this.local.has(orderId);

@@ -134,6 +134,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
       payment: attributes.payment,
       storefront: principal.storefront,
     };
+    const since = cache.generation;
     const outcome = await workflows.place(order, key);
     // The update answers once the projection has the order, so the projection is the answer. It is
     // also the answer to a retry: Temporal replays the first update outcome (the key is the update
@@ -142,6 +143,8 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const projection = await loadOrder(deps, orderId);
     if (!projection && outcome.kind === 'finished') throw errors.conflict('order_finished', `Order ${orderId} for this Idempotency-Key is finished.`);
     const snapshot = projection ?? (outcome.kind === 'placed' ? snapshotFromState(outcome.state, null, principal.storefront) : pendingSnapshot(order));
+    // Its client polls it until the record: what a GET would build from Temporal's answer, kept.
+    if (!projection && outcome.kind === 'started') cache.rememberPending(snapshot, since);
     const doc = orderDocument(snapshot);
     return c.json(doc, 202, { ...JSON_API_HEADERS, Location: doc.data.links.self });
   });
