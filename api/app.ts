@@ -13,6 +13,7 @@ import { OrderCache } from './cache';
 import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, errorResponse, errors, toApiError, validationError } from './errors';
 import { OrderEventsHub } from './order-events-hub';
+import { loadOrder } from './order-projection';
 import { registerOrderMetrics } from './order-metrics';
 import { RateLimiter } from './rate-limit';
 import { chainStep, corsPolicy, negotiateContent, requestIdOf, securityHeaders } from './request-policy';
@@ -80,7 +81,7 @@ export function createApp(deps: ApiDeps) {
 
   const limiter = new RateLimiter(deps);
   // Cached single-order reads are answered ahead of hono when the chain below has nothing to add.
-  const readCached = cachedOrderReader({ verifier, limiter, cache, commonHeaders, metrics: deps.metrics, record });
+  const readCached = cachedOrderReader({ verifier, limiter, cache, load: (id) => loadOrder(deps, id), commonHeaders, metrics: deps.metrics, record });
 
   // Request id first, so every later log line and the response carry it.
   app.use('*', chainStep('requestId', async (c, next) => {

@@ -4,8 +4,10 @@
 // and raises its floor here. Snapshots carry their event sequence (`eventSeq`) and neither layer
 // takes one below its floor or below what it holds, so a read-through that loaded before a change
 // cannot bring the old snapshot back (entities/order-cache.ts). The in-process layer is used only
-// while the event subscription is live, so it never outlives an invalidation by more than its
-// short TTL. Redis away: straight to PostgreSQL.
+// while the event subscription is live, and only for what it cached since the subscription last
+// connected (events published while it was away are lost: `generation`), so an in-process copy
+// is never kept past an event it should have seen; its TTL bounds only a write that publishes
+// nothing. Redis away: straight to PostgreSQL.
 import { invalidateCachedOrder, readCachedOrder, writeCachedOrder } from '../entities/order-cache';
 import type { ApiDeps } from './deps';
 import type { OrderEventsHub } from './order-events-hub';
@@ -20,6 +22,8 @@ const LOCAL_FLOOR_MS = 60_000;
 interface LocalEntry {
   order: OrderSnapshot | null;
   expires: number;
+  /** The event subscription's generation the snapshot was loaded in (OrderEventsHub.generation). */
+  generation: number;
   floor: number;
   floorExpires: number;
 }
@@ -44,10 +48,11 @@ export class OrderCache {
     const hit = this.peek(orderId);
     if (hit) return hit;
     const useLocal = this.localTrusted;
+    const generation = this.hub.generation;
     const cached = await tryRedis(this.deps.redis, this.deps.logger, 'cache read', (r) => readCachedOrder(r, orderId));
     if (cached.ok && cached.value !== null) {
       const order = JSON.parse(cached.value) as OrderSnapshot;
-      if (useLocal) this.remember(order);
+      if (useLocal) this.remember(order, generation);
       return order;
     }
     const order = await load();
@@ -57,7 +62,7 @@ export class OrderCache {
           writeCachedOrder(r, orderId, order.eventSeq, JSON.stringify(order), this.ttlSeconds),
         );
       }
-      if (useLocal) this.remember(order);
+      if (useLocal) this.remember(order, generation);
     }
     return order;
   }
@@ -66,7 +71,27 @@ export class OrderCache {
   peek(orderId: string): OrderSnapshot | undefined {
     if (!this.localTrusted) return undefined;
     const entry = this.local.get(orderId);
-    return entry?.order && entry.expires > Date.now() ? entry.order : undefined;
+    return entry?.order && entry.expires > Date.now() && entry.generation === this.hub.generation ? entry.order : undefined;
+  }
+
+  /** The event subscription's generation now, for `rememberPending`. */
+  get generation(): number {
+    return this.hub.generation;
+  }
+
+  /**
+   * An order Temporal holds and its workflow has not recorded yet (`pendingSnapshot`), as a POST
+   * answered it: kept for reads until the record's event evicts it (its floor refuses it, had the
+   * event come first). `since`: the generation before the POST asked Temporal, so a record whose
+   * event was lost meanwhile cannot leave it behind.
+   */
+  rememberPending(order: OrderSnapshot, since: number): void {
+    if (this.localTrusted) this.remember(order, since);
+  }
+
+  /** Whether this process knows the order lately: a copy, or the floor one of its events left. */
+  heldLately(orderId: string): boolean {
+    return this.local.has(orderId);
   }
 
   /** After a change made through this API: the next read must not see the snapshot cached now. */
@@ -90,15 +115,17 @@ export class OrderCache {
       this.local.delete(orderId);
       return;
     }
-    this.put(orderId, { order: null, expires: 0, floor, floorExpires: now + LOCAL_FLOOR_MS });
+    this.put(orderId, { order: null, expires: 0, generation: 0, floor, floorExpires: now + LOCAL_FLOOR_MS });
   }
 
-  private remember(order: OrderSnapshot): void {
+  /** Keeps `order`, loaded in subscription `generation`, unless events may have been missed since. */
+  private remember(order: OrderSnapshot, generation: number): void {
+    if (generation !== this.hub.generation) return;
     const entry = this.local.get(order.id);
     const now = Date.now();
     if (entry && entry.floorExpires > now && order.eventSeq < entry.floor) return;
     if (entry?.order && entry.expires > now && entry.order.eventSeq > order.eventSeq) return;
-    this.put(order.id, { order, expires: now + this.localTtlMs, floor: entry?.floor ?? 0, floorExpires: entry?.floorExpires ?? 0 });
+    this.put(order.id, { order, expires: now + this.localTtlMs, generation, floor: entry?.floor ?? 0, floorExpires: entry?.floorExpires ?? 0 });
   }
 
   private put(orderId: string, entry: LocalEntry): void {

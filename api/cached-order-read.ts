@@ -9,14 +9,18 @@
 // with what this path does in its place (ORDER_READ_CHAIN) and gives both the same checks and
 // headers. The order must also be in the in-process cache, fresh and trusted (cache.ts `peek`),
 // and the caller allowed its storefront (storefronts.ts `mayAccess`: another storefront's order
-// goes to hono, which answers 404). Anything else (another route, a query string, HEAD, a first
-// request, a miss, an error to report) goes to hono. test/api/order-lifecycle.test.ts checks both
-// give the same answer.
+// goes to hono, which answers 404). An order the cache held lately and an event evicted (the
+// usual miss: clients poll an order while its saga runs) is read through the cache here, as the
+// route would, and answered the same way. Anything else (another route, a query string, HEAD, a
+// first request, an order not found, an error to report) goes to hono.
+// test/api/order-lifecycle.test.ts checks both give the same answer.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import { bearerOf, type TokenVerifier } from './auth';
 import type { OrderCache } from './cache';
 import { JSON_API } from './json-api';
+import { withRequestId } from '../runtime/logger';
+import type { Principal } from './deps';
 import { orderDocumentJson, type OrderSnapshot } from './order-projection';
 import { clientSubject, type RateLimiter, rateLimitHeaders } from './rate-limit';
 import { acceptable, JSON_TYPES, requestIdOf } from './request-policy';
@@ -30,6 +34,8 @@ export interface CachedOrderReadDeps {
   verifier: TokenVerifier;
   limiter: RateLimiter;
   cache: OrderCache;
+  /** The route's read of an order the cache does not hold (order-projection.ts `loadOrder`). */
+  load: (orderId: string) => Promise<OrderSnapshot | null>;
   /** A fresh object of the headers the chain puts on every response besides the request id. */
   commonHeaders: (origin: string | undefined) => Record<string, string>;
   metrics: Registry;
@@ -44,10 +50,15 @@ export interface CachedOrderAnswer {
 }
 
 /**
- * The answer to a request from the in-process cache, or undefined when hono has to answer it.
- * `url` is the request target as received; `header` takes a lower-case name.
+ * The answer to a request from the in-process cache (a promise of it after a read-through), or
+ * undefined when hono has to answer it. `url` is the request target as received; `header` takes a
+ * lower-case name.
  */
-export type CachedOrderReader = (method: string | undefined, url: string | undefined, header: (name: string) => string | undefined) => CachedOrderAnswer | undefined;
+export type CachedOrderReader = (
+  method: string | undefined,
+  url: string | undefined,
+  header: (name: string) => string | undefined,
+) => CachedOrderAnswer | Promise<CachedOrderAnswer | undefined> | undefined;
 
 export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader {
   const answered = new Counter({
@@ -58,22 +69,14 @@ export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader 
   // The document's bytes, once per snapshot (snapshots are never mutated; see order-projection.ts).
   const bodies = new WeakMap<OrderSnapshot, Buffer>();
 
-  return (method, url, header) => {
-    const started = performance.now();
-    // The raw target: a query string, an encoded or absolute-form path all go to hono.
-    if (method !== 'GET' || url === undefined || !url.startsWith(PREFIX) || url.includes('?')) return undefined;
-    const authorization = header('authorization');
-    const token = authorization === undefined ? undefined : bearerOf(authorization);
-    const principal = token === undefined ? undefined : deps.verifier.known(token);
-    if (!principal?.scopes.has('orders:read') || !acceptable(header('accept'), JSON_TYPES)) return undefined;
-    const order = deps.cache.peek(url.slice(PREFIX.length));
-    if (!order || !mayAccess(principal, order.storefront)) return undefined;
+  const answer = (order: OrderSnapshot, principal: Principal, url: string, header: (name: string) => string | undefined, started: number, requestId?: string): CachedOrderAnswer | undefined => {
+    if (!mayAccess(principal, order.storefront)) return undefined;
     const counted = deps.limiter.countWithinLimit(clientSubject(principal.clientId));
     if (!counted) return undefined;
 
     let body = bodies.get(order);
     if (body === undefined) bodies.set(order, (body = Buffer.from(orderDocumentJson(order))));
-    const requestId = requestIdOf(header('x-request-id'));
+    requestId ??= requestIdOf(header('x-request-id'));
     const headers = deps.commonHeaders(header('origin'));
     headers['X-Request-Id'] = requestId;
     headers['Content-Type'] = JSON_API;
@@ -83,6 +86,26 @@ export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader 
     deps.record('GET', url, ROUTE, 200, requestId, started);
     return { headers, body };
   };
+
+  return (method, url, header) => {
+    const started = performance.now();
+    // The raw target: a query string, an encoded or absolute-form path all go to hono.
+    if (method !== 'GET' || url === undefined || !url.startsWith(PREFIX) || url.includes('?')) return undefined;
+    const authorization = header('authorization');
+    const token = authorization === undefined ? undefined : bearerOf(authorization);
+    const principal = token === undefined ? undefined : deps.verifier.known(token);
+    if (!principal?.scopes.has('orders:read') || !acceptable(header('accept'), JSON_TYPES)) return undefined;
+    const orderId = url.slice(PREFIX.length);
+    const order = deps.cache.peek(orderId);
+    if (order) return answer(order, principal, url, header, started);
+    // Only an order held lately: anything else (a new id, one not recorded yet) would be read twice.
+    if (!deps.cache.heldLately(orderId)) return undefined;
+    // Its log lines (a Redis warning) carry the request id, as the chain's do.
+    const requestId = requestIdOf(header('x-request-id'));
+    return withRequestId(requestId, () => deps.cache.get(orderId, () => deps.load(orderId))).then((loaded) =>
+      loaded ? answer(loaded, principal, url, header, started, requestId) : undefined,
+    );
+  };
 }
 
 /**
@@ -91,14 +114,26 @@ export function cachedOrderReader(deps: CachedOrderReadDeps): CachedOrderReader 
  */
 export function answeringCachedReads(read: CachedOrderReader, hono: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
-    let answer: CachedOrderAnswer | undefined;
+    let answer: ReturnType<CachedOrderReader>;
     try {
       answer = read(req.method, req.url, (name) => req.headers[name] as string | undefined);
     } catch {
       answer = undefined;
     }
     if (!answer) return hono(req, res);
-    res.writeHead(200, answer.headers);
-    res.end(answer.body);
+    if (answer instanceof Promise) {
+      answer.then(
+        (given) => (given ? write(res, given) : hono(req, res)),
+        () => hono(req, res),
+      );
+      return;
+    }
+    write(res, answer);
   };
+}
+
+/** Status line, headers and body in one write: Content-Length is set, so nothing is chunked. */
+function write(res: ServerResponse, answer: CachedOrderAnswer): void {
+  res.writeHead(200, answer.headers);
+  res.end(answer.body);
 }

@@ -15,11 +15,21 @@ export class OrderEventsHub {
   private subscribed = false;
   /** The server confirmed the subscription: from then on no event goes by unseen. */
   private confirmed = false;
+  /**
+   * Bumped whenever the subscription's connection closes: events published until it is back are
+   * lost, so whatever was cached under an older generation may be stale (cache.ts drops it).
+   */
+  private gaps = 0;
 
   constructor(
     private readonly subscriber: Redis | undefined,
     private readonly logger: Logger,
   ) {}
+
+  /** Changes whenever events may have been missed (the subscription's connection closed). */
+  get generation(): number {
+    return this.gaps;
+  }
 
   /** Whether events arrive right now (a connected subscription). */
   get live(): boolean {
@@ -50,6 +60,7 @@ export class OrderEventsHub {
         () => (this.confirmed = true),
         (err: Error) => this.logger.warn({ err: err.message }, 'order events subscription failed; streams poll PostgreSQL'),
       );
+    subscriber.on('close', () => this.gaps++);
     subscriber.on('ready', () => {
       if (!this.confirmed) void subscribe();
     });

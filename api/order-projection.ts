@@ -79,7 +79,7 @@ interface OrderRow {
  * `dataSource.query` would parse every time and costs about twice as much per read. An
  * uninitialized data source fails with "Driver not Connected", which maps to 503.
  */
-async function queryRows<R extends QueryResultRow>(dataSource: ApiDeps['dataSource'], text: string, values: unknown[], name?: string): Promise<R[]> {
+export async function queryRows<R extends QueryResultRow>(dataSource: ApiDeps['dataSource'], text: string, values: unknown[], name?: string): Promise<R[]> {
   const runner = dataSource.createQueryRunner();
   try {
     const client = (await runner.connect()) as PoolClient;

@@ -103,8 +103,11 @@ export const apiSchema = baseSchema.extend({
   MIGRATION_SCHEDULE_ID: z.string().min(1).default(MIGRATION_SCHEDULE_ID),
   /** How long an idempotency record (the stored response) is kept per client and key. */
   IDEMPOTENCY_TTL_SECONDS: positiveInt.default(24 * 60 * 60),
-  /** Lifetime of the in-process layer in front of the Redis read cache; 0 turns it off. */
-  LOCAL_CACHE_TTL_MS: nonNegativeInt.default(1000),
+  /**
+   * Lifetime of the in-process layer in front of the Redis read cache; 0 turns it off. Order
+   * events evict it, so this bounds only a change that publishes none.
+   */
+  LOCAL_CACHE_TTL_MS: nonNegativeInt.default(30_000),
   /** Origins of the Temporal UI allowed to call the codec endpoint (/codec) with credentials. */
   CODEC_CORS_ORIGINS: z
     .string()

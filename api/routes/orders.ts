@@ -5,7 +5,6 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { v5 as uuidv5 } from 'uuid';
 import type { OrderStatus } from '../../domain/order-status';
-import { Customer } from '../../entities/customer';
 import { OrderEvent } from '../../entities/order-event';
 import { Product } from '../../entities/product';
 import type { OrderState } from '../../workflows/order-definitions';
@@ -16,6 +15,7 @@ import { ApiError, errors } from '../errors';
 import { idempotency } from '../idempotency';
 import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, jsonApiText, nextLink, selfLink } from '../json-api';
 import { type ChangeRequest, previewChange } from '../order-preview';
+import { refuseUnknown, refuseUnplaceable } from '../placement-check';
 import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, pendingSnapshot, snapshotFromState } from '../order-projection';
 import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
 import { mayAccess, notYours, storefrontScope, visibleOrders } from '../storefronts';
@@ -86,8 +86,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const known = new Set(
       (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
     );
-    const unknownIndex = skus.findIndex((s) => !known.has(s));
-    if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
+    refuseUnknown(known, skus);
   };
 
   // ---------------------------------------------------------------- create
@@ -123,10 +122,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     // pointer, as DESIGN.md says). Orders never cross storefronts: the customer must be the
     // client's own (for ops clients too).
     const principal = c.get('principal')!;
-    const customer = await deps.dataSource.getRepository(Customer).findOneBy({ id: attributes.customerId, storefront: principal.storefront });
-    if (!customer) throw errors.unprocessable('unknown_customer', `No customer ${attributes.customerId}.`, '/data/attributes/customerId');
-    if (!customer.active) throw errors.unprocessable('customer_inactive', `Customer ${attributes.customerId} is not active.`, '/data/attributes/customerId');
-    await refuseUnknownSkus(attributes.lines.map((l) => l.sku));
+    await refuseUnplaceable(deps, principal.storefront, attributes.customerId, attributes.lines.map((l) => l.sku));
 
     const key = c.get('idempotencyKey')!;
     const orderId = orderIdFor(principal.clientId, key);
@@ -138,6 +134,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
       payment: attributes.payment,
       storefront: principal.storefront,
     };
+    const since = cache.generation;
     const outcome = await workflows.place(order, key);
     // The update answers once the projection has the order, so the projection is the answer. It is
     // also the answer to a retry: Temporal replays the first update outcome (the key is the update
@@ -146,6 +143,8 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     const projection = await loadOrder(deps, orderId);
     if (!projection && outcome.kind === 'finished') throw errors.conflict('order_finished', `Order ${orderId} for this Idempotency-Key is finished.`);
     const snapshot = projection ?? (outcome.kind === 'placed' ? snapshotFromState(outcome.state, null, principal.storefront) : pendingSnapshot(order));
+    // Its client polls it until the record: what a GET would build from Temporal's answer, kept.
+    if (!projection && outcome.kind === 'started') cache.rememberPending(snapshot, since);
     const doc = orderDocument(snapshot);
     return c.json(doc, 202, { ...JSON_API_HEADERS, Location: doc.data.links.self });
   });

@@ -298,10 +298,21 @@ describe('a cached order read', () => {
     expect(head.status).toBe(200);
     expect(await answeredAhead()).toBe(before);
 
-    // A change made through the API: the very next read has it.
+    // A change made through the API: the very next read has it. The order is one the cache held,
+    // so that read goes through the cache ahead of the chain (a read-through, as the chain's).
     expect((await api.call('DELETE', path)).status).toBe(200);
     const after = await get(path);
+    expect(after.status).toBe(200);
     expect(JSON.parse(after.text).data.attributes.status).not.toBe('NEEDS_ATTENTION');
+    expect(api.validator.check('GET', path, after.status, after.headers.get('content-type'), JSON.parse(after.text))).toEqual([]);
+    expect(await answeredAhead()).toBe(before + 1);
+  });
+
+  it('sends a read of an order the cache does not know to the chain', async () => {
+    // A well-formed id of no order: the chain's 404, nothing answered ahead, nothing read twice.
+    const before = await answeredAhead();
+    const missing = await get('/v1/orders/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
     expect(await answeredAhead()).toBe(before);
   });
 });

@@ -119,6 +119,8 @@ describe('the worker stopped', () => {
       const read = await api.call('GET', `/v1/orders/${ids[0]}`);
       expect(read.status).toBe(200);
       expect(read.body.data.attributes).toMatchObject({ status: 'PENDING', shippingAddress: { city: 'Austin' }, version: 0 });
+      // The API kept what its POST answered (its reads until the record ask neither PostgreSQL nor Temporal).
+      expect(read.body.data.attributes.createdAt).toBe(firsts[0].body.data.attributes.createdAt);
       // A repeat after the first answered is the stored answer.
       const repeat = await api.call('POST', '/v1/orders', { body, headers: { 'Idempotency-Key': keys[0] } });
       expect(repeat.status).toBe(202);

@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 /** An API process's cache: its own Redis connections, `localTtlMs` 0 turns the in-process layer off. */
-async function apiCache(localTtlMs: number): Promise<{ cache: OrderCache; hub: OrderEventsHub; redis: Redis }> {
+async function apiCache(localTtlMs: number): Promise<{ cache: OrderCache; hub: OrderEventsHub; redis: Redis; subscriber: Redis }> {
   const redis = redisClient();
   const subscriber = redisClient();
   await Promise.all([readyRedis(redis), readyRedis(subscriber)]);
@@ -44,7 +44,7 @@ async function apiCache(localTtlMs: number): Promise<{ cache: OrderCache; hub: O
   const hub = new OrderEventsHub(subscriber, silent);
   const cache = new OrderCache({ redis, logger: silent, config }, hub);
   if (localTtlMs > 0) await eventually(async () => hub.live, 'the order events subscription');
-  return { cache, hub, redis };
+  return { cache, hub, redis, subscriber };
 }
 
 const load = (orderId: string) => () => loadOrder({ dataSource }, orderId);
@@ -136,6 +136,26 @@ describe('the in-process layer', () => {
     expect((await read.result)?.eventSeq).toBe(1);
 
     expect(cache.peek(orderId)).toBeUndefined();
+    expect(await cache.get(orderId, load(orderId))).toMatchObject({ eventSeq: 2 });
+    expect(cache.peek(orderId)).toMatchObject({ eventSeq: 2 });
+  });
+
+  it('drops what it cached before the event subscription reconnected: events published meanwhile were lost', async () => {
+    const { cache, hub, subscriber } = await apiCache(60_000);
+    const { orderId } = await placedOrder(kit);
+    expect(await cache.get(orderId, load(orderId))).toMatchObject({ eventSeq: 1 });
+    expect(cache.peek(orderId)).toMatchObject({ eventSeq: 1 });
+
+    // The subscription's connection drops; the order moves on while nobody listens.
+    subscriber.disconnect();
+    await eventually(async () => !hub.live, 'the subscription down');
+    await advance(orderId, 1);
+    await subscriber.connect();
+    await eventually(async () => hub.live, 'the subscription back');
+
+    // The copy of before the gap is not served for the rest of its TTL, nor taken back.
+    expect(cache.peek(orderId)).toBeUndefined();
+    expect(cache.heldLately(orderId)).toBe(true);
     expect(await cache.get(orderId, load(orderId))).toMatchObject({ eventSeq: 2 });
     expect(cache.peek(orderId)).toMatchObject({ eventSeq: 2 });
   });
