@@ -51,11 +51,12 @@ const LOCAL_STEP: LocalActivityOptions = {
 
 /**
  * Provider calls as local activities too, for orders started with patch 'local-provider-calls'
- * (workflows/order.ts): an authorization, a booking or a capture then runs in the workflow task
- * that asks for it, one marker instead of three events, no activity task and no further workflow
- * task. A call takes milliseconds to a few seconds (the adapters time out at 20 s). A retry whose
- * backoff is over LOCAL_RETRY_THRESHOLD waits on a timer: the task completes meanwhile, so a
- * cancel or a query is not held up by a provider that is down.
+ * (workflows/order-patches.ts): a booking, a capture or a change's call then runs in the workflow
+ * task that asks for it, one marker instead of three events, no activity task to complete and no
+ * workflow task after it. A call takes milliseconds to a few seconds (the adapters time out at
+ * 20 s). A retry whose backoff is over LOCAL_RETRY_THRESHOLD waits on a timer: the task completes
+ * meanwhile, so a cancel or a query is not held up by a provider that is down. The authorization
+ * stays an activity (`authorization`).
  */
 const LOCAL_PROVIDER: LocalActivityOptions = {
   startToCloseTimeout: '30s',
@@ -92,6 +93,16 @@ export class OrderActivityProxies {
       database: proxyLocalActivities<OrderActivities>(LOCAL_STEP),
       providers: proxyLocalActivities<OrderActivities>({ ...LOCAL_PROVIDER, retry }),
     };
+  }
+
+  /**
+   * The payment authorization, an activity for every order: it is the first provider call after
+   * the placement, scheduled by the workflow task that carries the POST's answer, which must not
+   * wait for a provider (a timer to end that task first costs a second: the server fires timers
+   * at that granularity). Eager dispatch hands it back to this worker with the task's completion.
+   */
+  get authorization(): OrderActivities {
+    return this.remote.providers;
   }
 
   /** Payment and carrier: bounded retries, then the order is parked for an operator. */

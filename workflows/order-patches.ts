@@ -6,9 +6,9 @@
 import { patched } from '@temporalio/workflow';
 
 /**
- * Payment and carrier calls as local activities (order-activities.ts LOCAL_PROVIDER): a new
- * order's first workflow task records, reserves and invoices and answers the POST, the next one
- * authorizes and books, the carrier's pickup records the shipment and captures in one task.
+ * Payment and carrier calls but the authorization as local activities (order-activities.ts
+ * LOCAL_PROVIDER): once the authorization (an activity) is back, one workflow task books, the
+ * carrier's pickup records the shipment and captures in one task, a change's calls run in its own.
  */
 const LOCAL_PROVIDER_CALLS = 'local-provider-calls';
 /**

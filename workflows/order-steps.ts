@@ -68,7 +68,7 @@ export function orderSteps(order: StepHost) {
       run: async () => {
         const amount = requireTotals(state).total;
         const idempotencyKey = key('authorize', state.invoiceRevision);
-        await activities.providers.authorizePayment({ orderId, token: order.input.order.payment.token, amount, idempotencyKey });
+        await activities.authorization.authorizePayment({ orderId, token: order.input.order.payment.token, amount, idempotencyKey });
         order.progress.paymentAuthorized = true;
         order.progress.authorizedAmount = amount;
       },

@@ -28,7 +28,6 @@ import {
   log,
   metricMeter,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -61,7 +60,6 @@ import { openOrder, placeOrder } from './order-recording';
 import { CarrierException, OrderShipment } from './order-shipment';
 import { type OrderStep, type Progress, orderSteps } from './order-steps';
 import { OrderVisibility, initialOrderState } from './order-visibility';
-import { CAUSE_KEEPING_TIMER } from './request-cause';
 import { Compensations, StepLock, UndoImpossible } from './saga';
 
 type Cancellation =
@@ -231,9 +229,6 @@ class OrderSaga {
         // openOrder runs whole: a cancel accepted meanwhile unwinds here, before the next step registers its undo.
         if (this.sagaScope.consideredCancelled) throw new CancelledFailure('cancelled while the order was opened');
         if (this.refusedAtOpening) throw this.refusedAtOpening;
-        // This task carries the POST's answer (the placeOrder update): end it before a provider
-        // is called in a task of its own, so a slow or failing provider never holds up the answer.
-        if (this.patches.localProviderCalls) await sleep(1, { summary: CAUSE_KEEPING_TIMER });
       } else {
         await this.step(steps.reserveInventory);
         await this.step(steps.issueInvoice);

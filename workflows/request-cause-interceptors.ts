@@ -5,8 +5,7 @@
 // the header (the carrier dispatcher's signals, the migration's starts, an operator's signal from
 // the Temporal UI) makes the system the cause. So does an activation that brings a fired timer
 // (what happens after time passed, the escalation and the auto-cancel, nobody asked for) or a
-// cancellation request (the UI's Cancel button), before its jobs run; a timer started with the
-// summary CAUSE_KEEPING_TIMER brings back the cause it was started under instead. Every activity and local
+// cancellation request (the UI's Cancel button), before its jobs run. Every activity and local
 // activity scheduled carries the cause of the moment it was scheduled, so the steps a POST sets
 // off (reserve, invoice, authorize) carry the POST's, and the compensations a cancel sets off
 // carry the cancel's. A local activity retried after a backoff timer keeps the cause of its first
@@ -15,14 +14,12 @@
 // Deterministic: headers come from the history, and adding headers to commands changes nothing
 // the server compares on replay (test/workflows/order-replay.test.ts replays the stored histories).
 import type { WorkflowInterceptors } from '@temporalio/workflow';
-import { CAUSE_KEEPING_TIMER, type RequestCause, requestCauseHeaders, requestCauseOf } from './request-cause';
+import { type RequestCause, requestCauseHeaders, requestCauseOf } from './request-cause';
 
 export const interceptors = (): WorkflowInterceptors => {
   let current: RequestCause | null = null;
   // A local activity's backoff retries are scheduled again with the same `args` array.
   const firstAttemptCause = new WeakMap<unknown[], RequestCause | null>();
-  // The cause each cause-keeping timer was started under, by the timer's seq.
-  const keptByTimer = new Map<number, RequestCause | null>();
 
   return {
     inbound: [
@@ -51,10 +48,6 @@ export const interceptors = (): WorkflowInterceptors => {
           firstAttemptCause.set(input.args, cause);
           return next({ ...input, headers: { ...input.headers, ...requestCauseHeaders(cause) } });
         },
-        startTimer(input, next) {
-          if (input.options?.summary === CAUSE_KEEPING_TIMER) keptByTimer.set(input.seq, current);
-          return next(input);
-        },
         getLogAttributes(input, next) {
           return next(current === null ? input : { ...input, requestId: current.requestId, clientId: current.clientId });
         },
@@ -63,10 +56,7 @@ export const interceptors = (): WorkflowInterceptors => {
     internals: [
       {
         activate(input, next) {
-          const jobs = input.activation.jobs ?? [];
-          const kept = jobs.find((job) => job.fireTimer && keptByTimer.has(job.fireTimer.seq ?? -1))?.fireTimer?.seq;
-          if (jobs.some((job) => job.cancelWorkflow || (job.fireTimer && job.fireTimer.seq !== kept))) current = null;
-          else if (kept != null) current = keptByTimer.get(kept) ?? null;
+          if (input.activation.jobs?.some((job) => job.fireTimer || job.cancelWorkflow)) current = null;
           return next(input);
         },
       },

@@ -11,12 +11,6 @@ import { defaultPayloadConverter, type Headers } from '@temporalio/workflow';
 
 export const REQUEST_CAUSE_HEADER = 'ordersaga-cause';
 
-/**
- * The summary of a timer that only ends a workflow task (the order's first, which carries the
- * POST's answer) and lets no time pass: what follows it is still the cause's doing.
- */
-export const CAUSE_KEEPING_TIMER = 'ends the task that answers the request';
-
 export interface RequestCause {
   clientId: string;
   requestId: string;

@@ -261,27 +261,13 @@ export function historyFromJson(json: unknown): temporal.api.history.v1.IHistory
 
 /** Whether an activity of `activityType` is running (started by a worker) for the workflow right now. */
 /**
- * Waits until the order's authorization or booking is under way. Provider calls are local
- * activities (patch 'local-provider-calls'): describe lists no pending activity, and a query waits
- * for the workflow task the call runs in. So: the authorization runs in the workflow task that
- * follows the placement's timer (history: TimerFired, then WorkflowTaskStarted), the booking right
- * after the authorization is recorded (payment.authorized).
+ * Waits until the order's booking is under way. It is a local activity (patch
+ * 'local-provider-calls'): describe lists no pending activity, and a query waits for the workflow
+ * task it runs in. It starts as soon as the authorization (an activity) has recorded
+ * payment.authorized.
  */
-export async function providerCallUnderWay(handle: WorkflowHandle, dataSource: DataSource, orderId: string, call: 'authorization' | 'booking'): Promise<void> {
-  if (call === 'booking') {
-    await eventually(async () => (await eventTypes(dataSource, orderId)).includes('payment.authorized'), 'the booking to be under way', 60_000, 50);
-    return;
-  }
-  await eventually(
-    async () => {
-      const events = await historyEvents(handle);
-      const fired = events.findIndex((e) => e.timerFiredEventAttributes != null);
-      return fired >= 0 && events.slice(fired).some((e) => e.workflowTaskStartedEventAttributes != null);
-    },
-    'the authorization to be under way',
-    60_000,
-    50,
-  );
+export async function bookingUnderWay(dataSource: DataSource, orderId: string): Promise<void> {
+  await eventually(async () => (await eventTypes(dataSource, orderId)).includes('payment.authorized'), 'the booking to be under way', 60_000, 50);
 }
 
 export async function activityRunning(handle: WorkflowHandle, activityType: string): Promise<boolean> {

@@ -5,7 +5,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../support/db';
-import { FAST_PROVIDER_RETRY, SagaTestBed, eventTypes, hasUpdateAccepted, historyEvents, invoicesOf, orderRow, providerCallUnderWay, stateEventually } from '../support/temporal';
+import { FAST_PROVIDER_RETRY, SagaTestBed, bookingUnderWay, eventTypes, hasUpdateAccepted, historyEvents, invoicesOf, orderRow, stateEventually } from '../support/temporal';
 import { cancelUpdate, setStatusUpdate } from '../../workflows/order-definitions';
 
 // Real servers and simulated provider latency: the project-level testTimeout does not reach here.
@@ -44,18 +44,12 @@ async function expectNothingHeld(orderId: string, sku: string): Promise<void> {
   expect(await orderRow(bed.dataSource, orderId)).toMatchObject({ status: 'CANCELLED' });
 }
 
-/**
- * An order cancelled while its payment was being authorized or its shipment booked: both run in
- * one workflow task (local activities, patch 'local-provider-calls'), so the cancel lands when
- * that task ends, and every step is undone, newest first.
- */
-const UNDONE_AFTER_BOOKING = [
+/** An order cancelled while (or after) its payment was being authorized: every step undone, newest first. */
+const UNDONE_AFTER_AUTHORIZATION = [
   'order.created',
   'inventory.reserved',
   'invoice.created',
   'payment.authorized',
-  'shipment.created',
-  'shipment.canceled',
   'payment.voided',
   'invoice.voided',
   'inventory.released',
@@ -75,24 +69,35 @@ describe('cancelling an order', () => {
     await expectNothingHeld(order.orderId, sku);
   });
 
-  it('waits for a running payment authorization (and the booking in the same task), then undoes them (an undo never overtakes its step)', async () => {
+  it('waits for a running payment authorization, then voids it (the undo never overtakes the step)', async () => {
     const { order, sku } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'authorization');
+    await stateEventually(handle, is('authorizing the payment'), 'the authorization to be running');
     const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{}] });
 
     expect(cancelled.status).toBe('CANCELLED');
-    expect(await eventTypes(bed.dataSource, order.orderId)).toEqual(UNDONE_AFTER_BOOKING);
+    expect(await eventTypes(bed.dataSource, order.orderId)).toEqual(UNDONE_AFTER_AUTHORIZATION);
     await expectNothingHeld(order.orderId, sku);
   });
 
   it('cancels the shipment the carrier was booking when cancelled during the booking', async () => {
     const { order, sku } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'booking');
+    await bookingUnderWay(bed.dataSource, order.orderId); // a local activity: a query would wait for its task
     await handle.executeUpdate(cancelUpdate, { args: [{}] });
 
-    expect(await eventTypes(bed.dataSource, order.orderId)).toEqual(UNDONE_AFTER_BOOKING);
+    expect(await eventTypes(bed.dataSource, order.orderId)).toEqual([
+      'order.created',
+      'inventory.reserved',
+      'invoice.created',
+      'payment.authorized',
+      'shipment.created',
+      'shipment.canceled',
+      'payment.voided',
+      'invoice.voided',
+      'inventory.released',
+      'order.canceled',
+    ]);
     await expectNothingHeld(order.orderId, sku);
     const [carrierSide]: { status: string }[] = await bed.dataSource.query('SELECT status FROM sim_carrier_shipments WHERE order_id = $1', [order.orderId]);
     expect(carrierSide.status).toBe('CANCELED');
@@ -150,11 +155,11 @@ describe('cancelling an order', () => {
   it('treats a Temporal cancellation request during a running step like cancel', async () => {
     const { order, sku } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'authorization');
+    await stateEventually(handle, is('authorizing the payment'), 'the authorization to be running');
     await handle.cancel();
 
     expect((await handle.result()).status).toBe('CANCELLED');
-    expect(await eventTypes(bed.dataSource, order.orderId)).toEqual(UNDONE_AFTER_BOOKING);
+    expect(await eventTypes(bed.dataSource, order.orderId)).toEqual(UNDONE_AFTER_AUTHORIZATION);
     await expectNothingHeld(order.orderId, sku);
   });
 

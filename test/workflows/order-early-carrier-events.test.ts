@@ -4,7 +4,7 @@
 // activity, patch 'local-provider-calls': reports sent while it runs reach the order in the next
 // workflow task; the stored history carrier-reports-during-booking-delivered of the generation
 // before it replays the overtaking.)
-import { HAPPY_PATH_EVENTS, SagaTestBed, eventTypes, orderRow, providerCallUnderWay } from '../support/temporal';
+import { HAPPY_PATH_EVENTS, SagaTestBed, eventTypes, orderRow, bookingUnderWay } from '../support/temporal';
 import { carrierEventSignal } from '../../workflows/order-definitions';
 
 jest.setTimeout(90_000);
@@ -18,7 +18,7 @@ describe('carrier reports that overtake the booking', () => {
   it('delivers an order whose carrier reported shipped and delivered while the booking was still running', async () => {
     const { order } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'booking');
+    await bookingUnderWay(bed.dataSource, order.orderId);
 
     await handle.signal(carrierEventSignal, { kind: 'shipped' });
     await handle.signal(carrierEventSignal, { kind: 'delivered' });

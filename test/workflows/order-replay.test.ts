@@ -20,7 +20,7 @@ import { withRequestContext } from '../../runtime/logger';
 import {
   FAST_PROVIDER_RETRY,
   SagaTestBed,
-  eventually,
+  bookingUnderWay,
   type OrderHandle,
   historyToJson,
   orderInput,
@@ -74,23 +74,14 @@ async function awaitingPickupOrder(options?: { providerRetry: typeof FAST_PROVID
 }
 
 /**
- * An order on the slow providers while one of its provider calls runs. Provider calls are local
- * activities (patch 'local-provider-calls'), and a query waits for the workflow task they run in,
- * so the call is told by its side effects: the authorization starts right after the POST's
- * answer, the booking once the simulator has authorized.
+ * An order on the slow providers while its authorization (an activity: a query sees it) or its
+ * booking (a local activity, patch 'local-provider-calls': a query would wait for its task) runs.
  */
 async function slowOrderWhile(call: 'authorizing' | 'booking'): Promise<OrderHandle> {
   const { order } = await slow.simpleOrder();
   const { handle } = await slow.place(order);
-  if (call === 'booking') {
-    await eventually(async () => {
-      const rows: unknown[] = await slow.dataSource.query(
-        `SELECT 1 FROM sim_payment_operations WHERE request->>'orderId' = $1 AND operation = 'authorize' AND outcome = 'succeeded'`,
-        [order.orderId],
-      );
-      return rows.length > 0;
-    }, 'the authorization');
-  }
+  if (call === 'authorizing') await stateEventually(handle, (s) => s.waitingFor === 'authorizing the payment', 'the authorization');
+  else await bookingUnderWay(slow.dataSource, order.orderId);
   return handle;
 }
 

@@ -8,7 +8,7 @@ import { someoneWaitsOnLock, stockOf } from '../support/db';
 import { killProcess, startWorkerProcess as startWorkerProcessOn } from './support/worker-process';
 import { orderWorkflowId, stepIdempotencyKey } from '../../domain/ids';
 import { cancelUpdate } from '../../workflows/order-definitions';
-import { HAPPY_PATH_EVENTS, SagaTestBed, eventTypes, eventually, historyEvents, orderWorkflowBundle, providerCallUnderWay, stateEventually } from '../support/temporal';
+import { HAPPY_PATH_EVENTS, SagaTestBed, activityRunning, bookingUnderWay, eventTypes, eventually, historyEvents, orderWorkflowBundle, stateEventually } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
@@ -58,20 +58,33 @@ describe('a worker that dies mid-saga', () => {
     child = await startWorkerProcess();
     const { order, sku } = await bed.simpleOrder({ quantity: 2 });
     const { handle } = await bed.place(order);
-    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'authorization');
+    await eventually(() => activityRunning(handle, 'authorizePayment'), 'the authorization to be running on the doomed worker');
 
-    kill(child); // no graceful shutdown: the running local activity and the cached workflow are lost
+    kill(child); // no graceful shutdown: the running activity and the cached workflow are lost
     child = undefined;
     await bed.startWorker();
 
-    // The workflow task times out on the server and the new worker runs the authorization again
-    // (same idempotency key: the provider authorizes once).
+    // The authorization's heartbeat times out on the server and it runs again on the new worker.
     await stateEventually(handle, (s) => s.waitingFor.startsWith('the carrier to pick up'), 'the shipment to be booked', 60_000);
     await bed.carrierReports(order.orderId, 'shipped');
     await bed.carrierReports(order.orderId, 'delivered');
     expect((await handle.result()).status).toBe('DELIVERED');
     await expectDeliveredOnce(order.orderId, sku);
-    expect((await historyEvents(handle)).some((e) => e.workflowTaskTimedOutEventAttributes != null)).toBe(true);
+    const history = await historyEvents(handle);
+    const scheduled = new Map(
+      history
+        .filter((e) => e.activityTaskScheduledEventAttributes != null)
+        .map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined]),
+    );
+    // The attempt that died never reported back: the one recorded is a retry.
+    const started = history.filter(
+      (e) => e.activityTaskStartedEventAttributes != null && activityTypeOf(e.activityTaskStartedEventAttributes.scheduledEventId) === 'authorizePayment',
+    );
+    expect(started[0]?.activityTaskStartedEventAttributes?.attempt).toBeGreaterThan(1);
+
+    function activityTypeOf(scheduledEventId: unknown): string | undefined {
+      return scheduled.get(String(scheduledEventId));
+    }
   });
 
   it('runs a local activity again on the new worker when the old one dies in it (SIGKILL while reserving)', async () => {
@@ -115,11 +128,11 @@ describe('a worker that dies mid-saga', () => {
     }
   });
 
-  it('cancels cleanly when the cancel reaches an order whose worker died in a step (its workflow task times out)', async () => {
+  it('cancels cleanly when the cancel reaches a step whose worker died (the step times out instead of confirming)', async () => {
     child = await startWorkerProcess();
     const { order, sku } = await bed.simpleOrder({ quantity: 2 });
     const { handle } = await bed.place(order);
-    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'authorization');
+    await eventually(() => activityRunning(handle, 'authorizePayment'), 'the authorization to be running on the doomed worker');
 
     kill(child);
     child = undefined;
@@ -150,10 +163,11 @@ describe('a worker that dies mid-saga', () => {
 });
 
 describe('a worker that dies between the provider call and its record', () => {
-  // Provider calls are local activities: the workflow task they ran in times out and the new
-  // worker runs the step again, whatever the retry policy (one attempt here). The provider answers
-  // the step's idempotency key with what it did the first time, so it is recorded once; the
-  // cancel then undoes it.
+  // One attempt per provider step. The authorization is an activity: the killed attempt is never
+  // retried, so nothing records what it did; the order parks, and the cancel's undo has only the
+  // step's idempotency key to go by. The booking is a local activity (patch 'local-provider-calls'):
+  // its workflow task times out and the new worker books again, whatever the attempts, and the
+  // carrier answers the key with the booking it made, which is recorded once; the cancel undoes it.
   const oneAttempt = { providerRetry: { maximumAttempts: 1 } };
 
   /** Holds the order's row, so the step's record (withLockedOrder) waits after the provider answered. */
@@ -183,14 +197,14 @@ describe('a worker that dies between the provider call and its record', () => {
     }
   }
 
-  async function cancelOnNewWorker(handle: Awaited<ReturnType<typeof bed.place>>['handle']): Promise<void> {
+  async function cancelParkedOrder(handle: Awaited<ReturnType<typeof bed.place>>['handle'], step: string): Promise<void> {
     await bed.startWorker();
-    await stateEventually(handle, (s) => s.waitingFor.startsWith('the carrier to pick up'), 'the step to run again on the new worker', 60_000);
+    await stateEventually(handle, (s) => s.status === 'NEEDS_ATTENTION', `the order to park at ${step}`, 60_000);
     await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'customer changed their mind' }] });
     expect((await handle.result()).status).toBe('CANCELLED');
   }
 
-  it('records the authorization the provider made once, and voids it when the order is cancelled', async () => {
+  it('voids the authorization at the provider when the order is cancelled', async () => {
     child = await startWorkerProcess();
     const { order, sku } = await bed.simpleOrder({ quantity: 2 });
     const authorizeKey = stepIdempotencyKey(orderWorkflowId(order.orderId), 'authorize', 1);
@@ -199,11 +213,11 @@ describe('a worker that dies between the provider call and its record', () => {
         | { authorization_id: string; authorization_state: string }
         | undefined;
     const { handle } = await bed.place(order, { options: oneAttempt });
-    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'authorization');
+    await eventually(() => activityRunning(handle, 'authorizePayment'), 'the authorization to be running on the doomed worker');
 
     await killWhileRecordWaits(order.orderId, async () => (await atProvider())?.authorization_state === 'authorized');
     expect(await bed.dataSource.query('SELECT 1 FROM payments WHERE order_id = $1', [order.orderId])).toEqual([]);
-    await cancelOnNewWorker(handle);
+    await cancelParkedOrder(handle, 'the payment authorization');
 
     const { authorization_id: authorizationId, authorization_state: state } = (await atProvider())!;
     expect(state).toBe('voided'); // the provider's side: nothing left open
@@ -224,11 +238,14 @@ describe('a worker that dies between the provider call and its record', () => {
         | { shipment_id: string; status: string }
         | undefined;
     const { handle } = await bed.place(order, { options: oneAttempt });
-    await providerCallUnderWay(handle, bed.dataSource, order.orderId, 'booking');
+    await bookingUnderWay(bed.dataSource, order.orderId);
 
     await killWhileRecordWaits(order.orderId, async () => (await atCarrier())?.status === 'BOOKED');
     expect(await bed.dataSource.query('SELECT 1 FROM shipments WHERE order_id = $1', [order.orderId])).toEqual([]);
-    await cancelOnNewWorker(handle);
+    await bed.startWorker();
+    await stateEventually(handle, (s) => s.waitingFor.startsWith('the carrier to pick up'), 'the booking to run again on the new worker', 60_000);
+    await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'customer changed their mind' }] });
+    expect((await handle.result()).status).toBe('CANCELLED');
 
     expect(await atCarrier()).toMatchObject({ status: 'CANCELED' }); // the carrier's side: nothing left booked
     expect(await bed.dataSource.query('SELECT status, idempotency_key FROM shipments WHERE order_id = $1', [order.orderId])).toEqual([

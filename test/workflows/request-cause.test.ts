@@ -57,10 +57,10 @@ describe('the request cause', () => {
     for (const event of events.slice(0, parked + 1)) expect(event).toMatchObject({ actor: 'shop-1', requestId });
     for (const event of events.slice(parked + 1)) expect(event).toMatchObject({ actor: null, requestId: null });
 
-    // In the history: on the start and the update (the steps are local activities, whose headers
-    // the history does not keep); plain JSON (headers skip the payload codec), the two ids and nothing else.
+    // In the history: on the start, the update and the steps scheduled before the timers fired;
+    // plain JSON (headers skip the payload codec), the two ids and nothing else.
     const headers = causeHeadersIn(await historyEvents(handle));
-    expect(headers.length).toBeGreaterThanOrEqual(2);
+    expect(headers.length).toBeGreaterThanOrEqual(3);
     for (const header of headers) expect(header).toEqual({ name: REQUEST_CAUSE_HEADER, encoding: 'json/plain', value: { clientId: 'shop-1', requestId } });
   });
 
