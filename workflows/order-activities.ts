@@ -54,7 +54,7 @@ const LOCAL_STEP: LocalActivityOptions = {
  * (workflows/order-patches.ts): a booking, a capture or a change's call then runs in the workflow
  * task that asks for it, one marker instead of three events, no activity task to complete and no
  * workflow task after it. A call takes milliseconds to a few seconds (the adapters time out at
- * 20 s). A retry whose backoff is over LOCAL_RETRY_THRESHOLD waits on a timer: the task completes
+ * 20 s). A retry whose backoff is over `localRetryThreshold` waits on a timer: the task completes
  * meanwhile, so a cancel or a query is not held up by a provider that is down. The authorization
  * stays an activity (`authorization`).
  */
