@@ -18,6 +18,8 @@ export function storedHistoryTests(options: {
   beforeRecording?: () => Promise<void>;
   /** Files (relative to `dir`) the folder must hold besides the scenarios', such as an older generation's. */
   alsoStored?: string[];
+  /** The folder holds generations from before a patch too: more histories than scenarios. */
+  olderGenerations?: boolean;
 }): void {
   const { dir, scenarios } = options;
   const historyFile = (name: string) => path.join(dir, `${name}.json`);
@@ -33,13 +35,16 @@ export function storedHistoryTests(options: {
 
     it('has a stored history for every scenario, and no history without its scenario', async () => {
       const stored = (await readdir(dir)).filter((file) => file.endsWith('.json')).map((file) => file.replace(/\.json$/, ''));
-      expect(Object.keys(scenarios).filter((name) => !stored.includes(name))).toEqual([]);
+      const missing = Object.keys(scenarios).filter((name) => !stored.includes(name));
+      const testFile = path.relative(process.cwd(), expect.getState().testPath ?? '');
+      expect({ missing, hint: missing.length > 0 ? `record them: RECORD_HISTORIES=1 ./dev test ${testFile}` : null }).toEqual({ missing: [], hint: null });
       expect(stored.filter((name) => !(name in scenarios))).toEqual([]);
     });
 
     it(`replays every stored ${options.kind} history against the current workflow code`, async () => {
       const files = (await readdir(dir, { recursive: true })).filter((file) => file.endsWith('.json')).sort();
       expect(files).toEqual(expect.arrayContaining(options.alsoStored ?? []));
+      if (options.olderGenerations) expect(files.length).toBeGreaterThan(Object.keys(scenarios).length);
       expect(await replayFailures(dir, files)).toEqual([]);
     });
   });

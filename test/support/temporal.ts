@@ -259,7 +259,6 @@ export function historyFromJson(json: unknown): temporal.api.history.v1.IHistory
   return protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as temporal.api.history.v1.IHistory;
 }
 
-/** Whether an activity of `activityType` is running (started by a worker) for the workflow right now. */
 /**
  * Waits until the order's booking is under way. It is a local activity (patch
  * 'local-provider-calls'): describe lists no pending activity, and a query waits for the workflow
@@ -270,6 +269,7 @@ export async function bookingUnderWay(dataSource: DataSource, orderId: string): 
   await eventually(async () => (await eventTypes(dataSource, orderId)).includes('payment.authorized'), 'the booking to be under way', 60_000, 50);
 }
 
+/** Whether an activity of `activityType` is running (started by a worker) for the workflow right now. */
 export async function activityRunning(handle: WorkflowHandle, activityType: string): Promise<boolean> {
   const { raw } = await handle.describe();
   return (raw.pendingActivities ?? []).some(

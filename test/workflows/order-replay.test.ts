@@ -11,20 +11,17 @@
 // test/histories/before-<patch id>/ (still replayed: orders of that age may still be running) and
 // the scenarios record their histories again with the new code.
 import { randomInt } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CreateOrderInput } from '../../domain';
 import { clientAddingCause } from '../../api/request-cause-header';
 import { withRequestContext } from '../../runtime/logger';
+import { RECORD_HISTORIES, storedHistoryTests } from '../support/stored-histories';
 import {
   FAST_PROVIDER_RETRY,
   SagaTestBed,
   bookingUnderWay,
   type OrderHandle,
-  historyToJson,
   orderInput,
-  replayFailures,
   placeOrder,
   stateEventually,
 } from '../support/temporal';
@@ -46,13 +43,12 @@ import type { orderWorkflow } from '../../workflows/order';
 jest.setTimeout(300_000);
 
 const HISTORIES = path.resolve(__dirname, '../histories');
-const RECORD = process.env.RECORD_HISTORIES === '1';
 
 const bed = new SagaTestBed('order-replay');
 /** Slow providers, so that a cancel or a carrier report can arrive while a provider call runs. */
 const slow = new SagaTestBed('order-replay-slow', { paymentLatencyMs: 1500, carrierLatencyMs: 2000 });
 afterAll(async () => {
-  if (RECORD) await Promise.all([bed.stop(), slow.stop()]);
+  if (RECORD_HISTORIES) await Promise.all([bed.stop(), slow.stop()]);
 });
 
 const awaitingPickup = (s: { waitingFor: string }) => s.waitingFor.startsWith('the carrier to pick up');
@@ -364,28 +360,12 @@ const SCENARIOS: Record<string, () => Promise<OrderHandle>> = {
   },
 };
 
-const historyFile = (name: string) => path.join(HISTORIES, `${name}.json`);
-
-describe('stored order histories', () => {
-  (RECORD ? it : it.skip)('records the history of every scenario that has none yet (RECORD_HISTORIES=1)', async () => {
+storedHistoryTests({
+  kind: 'order',
+  dir: HISTORIES,
+  scenarios: SCENARIOS,
+  beforeRecording: async () => {
     await Promise.all([bed.start(), slow.start()]);
-    await mkdir(HISTORIES, { recursive: true });
-    for (const name of Object.keys(SCENARIOS).filter((scenario) => !existsSync(historyFile(scenario)))) {
-      const handle = await SCENARIOS[name]();
-      await writeFile(historyFile(name), `${historyToJson(await handle.fetchHistory())}\n`);
-    }
-  });
-
-  it('has a stored history for every scenario, and no history without its scenario', async () => {
-    const stored = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json')).map((file) => file.replace(/\.json$/, ''));
-    const missing = Object.keys(SCENARIOS).filter((name) => !stored.includes(name));
-    expect({ missing, hint: missing.length > 0 ? 'record them: RECORD_HISTORIES=1 ./dev test test/workflows/order-replay.test.ts' : null }).toEqual({ missing: [], hint: null });
-    expect(stored.filter((name) => !(name in SCENARIOS))).toEqual([]);
-  });
-
-  it('replays every stored history against the current workflow code', async () => {
-    const files = (await readdir(HISTORIES, { recursive: true })).filter((file) => file.endsWith('.json')).sort();
-    expect(files.length).toBeGreaterThan(Object.keys(SCENARIOS).length); // and the generations before the last patch
-    expect(await replayFailures(HISTORIES, files)).toEqual([]);
-  });
+  },
+  olderGenerations: true,
 });
