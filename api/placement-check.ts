@@ -19,8 +19,14 @@ export async function refuseUnplaceable(deps: Pick<ApiDeps, 'dataSource'>, store
   refuseUnknown(new Set(row.known), skus);
 }
 
+/** 422 with a pointer to the first line whose SKU the catalogue does not have (a change of lines). */
+export async function refuseUnknownSkus(deps: Pick<ApiDeps, 'dataSource'>, skus: string[]): Promise<void> {
+  const rows = await queryRows<{ sku: string }>(deps.dataSource, 'SELECT sku FROM products WHERE sku = ANY($1::varchar[])', [skus], 'ordersaga-known-skus');
+  refuseUnknown(new Set(rows.map((r) => r.sku)), skus);
+}
+
 /** 422 with a pointer to the first of `skus` not in `known`. */
-export function refuseUnknown(known: Set<string>, skus: string[]): void {
+function refuseUnknown(known: Set<string>, skus: string[]): void {
   const unknownIndex = skus.findIndex((s) => !known.has(s));
   if (unknownIndex >= 0) throw errors.unprocessable('unknown_sku', `No product with SKU ${skus[unknownIndex]}.`, `/data/attributes/lines/${unknownIndex}/sku`);
 }

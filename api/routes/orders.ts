@@ -6,7 +6,6 @@ import type { Context } from 'hono';
 import { v5 as uuidv5 } from 'uuid';
 import type { OrderStatus } from '../../domain/order-status';
 import { OrderEvent } from '../../entities/order-event';
-import { Product } from '../../entities/product';
 import type { OrderState } from '../../workflows/order-definitions';
 import { hasScope, secured } from '../auth';
 import type { OrderCache } from '../cache';
@@ -15,7 +14,7 @@ import { ApiError, errors } from '../errors';
 import { idempotency } from '../idempotency';
 import { assertSameId, errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse, jsonApiText, nextLink, selfLink } from '../json-api';
 import { type ChangeRequest, previewChange } from '../order-preview';
-import { refuseUnknown, refuseUnplaceable } from '../placement-check';
+import { refuseUnknownSkus, refuseUnplaceable } from '../placement-check';
 import { listOrders, loadOrder, orderDocument, orderDocumentJson, type OrderSnapshot, pendingSnapshot, snapshotFromState } from '../order-projection';
 import { IdempotencyKeyHeader, IdParam } from '../schemas/common';
 import { mayAccess, notYours, storefrontScope, visibleOrders } from '../storefronts';
@@ -79,14 +78,6 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     await cache.invalidate(state.orderId);
     const projection = await loadOrder(deps, state.orderId);
     return orderDocument(snapshotFromState(state, projection, order.storefront));
-  };
-
-  /** 422 with a pointer to the first line whose SKU the catalogue does not have. */
-  const refuseUnknownSkus = async (skus: string[]) => {
-    const known = new Set(
-      (await deps.dataSource.getRepository(Product).createQueryBuilder('p').select('p.sku').where('p.sku IN (:...skus)', { skus }).getMany()).map((p) => p.sku),
-    );
-    refuseUnknown(known, skus);
   };
 
   // ---------------------------------------------------------------- create
@@ -214,7 +205,7 @@ export function orderRoutes({ deps, workflows, cache }: OrderRouteDeps) {
     if (expectedVersion !== undefined && expectedVersion !== order.eventSeq) {
       throw errors.staleVersion(`Order ${id} is at version ${order.eventSeq}, not ${expectedVersion}; nothing changed.`);
     }
-    if (change.lines) await refuseUnknownSkus(change.lines.map((l) => l.sku));
+    if (change.lines) await refuseUnknownSkus(deps, change.lines.map((l) => l.sku));
     const state = await workflows.changeOrder(id, {
       ...(change.lines ? { lines: change.lines } : {}),
       ...(change.shippingAddress ? { shippingAddress: change.shippingAddress } : {}),
