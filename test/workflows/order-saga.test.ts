@@ -25,6 +25,21 @@ const bed = new SagaTestBed('order-saga');
 beforeAll(() => bed.start());
 afterAll(() => bed.stop());
 
+/** Workflow tasks scheduled after the start, an activity's result or a signal: not the heartbeats. */
+function tasksAskedForFromOutside(events: Awaited<ReturnType<typeof historyEvents>>): number {
+  let tasks = 0;
+  let asked = false;
+  for (const e of events) {
+    if (e.workflowTaskScheduledEventAttributes) {
+      if (asked) tasks++;
+      asked = false;
+    } else if (e.workflowExecutionStartedEventAttributes || e.activityTaskCompletedEventAttributes || e.workflowExecutionSignaledEventAttributes) {
+      asked = true;
+    }
+  }
+  return tasks;
+}
+
 const awaitingPickup = (s: { waitingFor: string }) => s.waitingFor.startsWith('the carrier to pick up');
 
 describe('the order saga', () => {
@@ -68,7 +83,9 @@ describe('the order saga', () => {
     // Every step but the authorization ran as a local activity in the task that asked for it
     // (openOrder, book, order.shipped, capture, order.delivered). The authorization is an activity:
     // the task that schedules it carries the POST's answer. Four tasks: the placement, the
-    // authorization's result (book), the carrier's pickup and its delivery.
+    // authorization's result (book), the carrier's pickup and its delivery. (Under load a local
+    // activity can outlast most of the task timeout: the worker then completes the task and asks for
+    // another, a heartbeat, which no event from outside asked for and which is not counted.)
     const events = await historyEvents(handle);
     expect(events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? [localActivityType(e)] : []))).toEqual([
       'openOrder',
@@ -79,7 +96,7 @@ describe('the order saga', () => {
     ]);
     expect(events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual(['authorizePayment']);
     expect(events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(0);
-    expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(4);
+    expect(tasksAskedForFromOutside(events)).toBe(4);
   });
 
   it('answers a repeated POST (same idempotency key) with the same order, started once', async () => {
