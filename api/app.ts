@@ -10,6 +10,7 @@ import { answeringCachedReads, cachedOrderReader } from './cached-order-read';
 import { closingEarlyAnswers } from './early-answers';
 import { authenticate, loadClients, SCOPES, TokenIssuer, TokenVerifier } from './auth';
 import { OrderCache } from './cache';
+import { authenticateCarrier, isCarrierReceipt } from './carrier-signature';
 import type { ApiDeps, AppEnv } from './deps';
 import { ApiError, errorResponse, errors, toApiError, validationError } from './errors';
 import { OrderEventsHub } from './order-events-hub';
@@ -129,8 +130,13 @@ export function createApp(deps: ApiDeps) {
   app.route('/v1', carrierEventRoutes({ deps, workflows, cache }));
 
   // Another method on the carrier's path is no reason to ask for a token: it gets the 405 below.
+  // A return's receipt may come from the carrier, signed instead of holding a token.
   const checkToken = authenticate(verifier);
-  app.use('/v1/*', chainStep('authenticate', (c, next) => (c.req.path === '/v1/carrier-events' ? next() : checkToken(c, next))));
+  const checkCarrier = authenticateCarrier(config.CARRIER_WEBHOOK_SECRET);
+  app.use('/v1/*', chainStep('authenticate', (c, next) => {
+    if (c.req.path === '/v1/carrier-events') return next();
+    return isCarrierReceipt(c) ? checkCarrier(c, next) : checkToken(c, next);
+  }));
   app.use('/v1/*', chainStep('rateLimit', limiter.middleware()));
   app.use('/v1/*', chainStep('negotiateContent', negotiateContent));
   app.route('/v1', customerRoutes(deps));
@@ -149,6 +155,13 @@ export function createApp(deps: ApiDeps) {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description: `An access token from POST /oauth/token (client credentials). Scopes: ${SCOPES.join(', ')}.`,
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'carrierSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'webhook-signature',
+    description: "The carrier's Standard Webhooks signature with CARRIER_WEBHOOK_SECRET, beside webhook-id and webhook-timestamp; no bearer token.",
   });
 
   app.doc31('/openapi.json', {

@@ -53,8 +53,9 @@ export class OrderEventsHub {
       for (const listener of this.everyOrder) listener(orderId, seq);
       for (const wake of this.byOrder.get(orderId) ?? []) wake();
     });
-    // A subscription refused while Redis was away is asked again once it is back (ioredis
-    // re-subscribes by itself only what the server once confirmed).
+    // Asked once the connection is ready (before that ioredis refuses it: no offline queue), and
+    // again when a subscription refused while Redis was away finds it back (ioredis re-subscribes
+    // by itself only what the server once confirmed).
     const subscribe = () =>
       subscriber.psubscribe(`${CHANNEL_PREFIX}*`).then(
         () => (this.confirmed = true),
@@ -64,7 +65,7 @@ export class OrderEventsHub {
     subscriber.on('ready', () => {
       if (!this.confirmed) void subscribe();
     });
-    void subscribe();
+    if (subscriber.status === 'ready') void subscribe();
   }
 
   onAnyOrder(listener: OrderEventListener): void {

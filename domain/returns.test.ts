@@ -1,5 +1,5 @@
 import { priceOrder } from './pricing';
-import { refundForReturn, returnRequestProblems } from './returns';
+import { isRecordedReceipt, refundForReturn, returnRequestProblems } from './returns';
 
 // A discounted (tier G: 10%), taxed (CA: 5%), shipped order under the free-shipping threshold:
 //   A: 3 × 19.99 = 59.97; B: 1 × 25.5050 = 25.51 (rounded half up); subtotal 85.48
@@ -88,5 +88,31 @@ describe('what may be returned', () => {
     expect(returnRequestProblems({ ...order, status: 'SHIPPED', deliveredAt: null }, [{ sku: 'A', quantity: 1 }], soon, 30)).toEqual([
       expect.objectContaining({ code: 'order_not_delivered' }),
     ]);
+  });
+});
+
+describe('a receive sent again', () => {
+  const lines = [
+    { sku: 'A', receivedQuantity: 2, disposition: 'restock' },
+    { sku: 'B', receivedQuantity: null, disposition: null },
+    { sku: 'C', receivedQuantity: 0, disposition: 'damaged' },
+  ];
+
+  it('is the recorded receipt when it names the same SKUs, quantities and dispositions, in any order', () => {
+    expect(isRecordedReceipt(lines, [{ sku: 'C', receivedQuantity: 0, disposition: 'damaged' }, { sku: 'A', receivedQuantity: 2, disposition: 'restock' }])).toBe(true);
+  });
+
+  it.each([
+    ['another quantity', [{ sku: 'A', receivedQuantity: 1, disposition: 'restock' }, { sku: 'C', receivedQuantity: 0, disposition: 'damaged' }]],
+    ['another disposition', [{ sku: 'A', receivedQuantity: 2, disposition: 'damaged' }, { sku: 'C', receivedQuantity: 0, disposition: 'damaged' }]],
+    ['a SKU left out', [{ sku: 'A', receivedQuantity: 2, disposition: 'restock' }]],
+    ['a SKU not received before', [...lines.slice(0, 1), { sku: 'B', receivedQuantity: 1, disposition: 'restock' }, lines[2]]],
+    ['one SKU twice', [{ sku: 'A', receivedQuantity: 2, disposition: 'restock' }, { sku: 'A', receivedQuantity: 2, disposition: 'restock' }]],
+  ] as const)('is not with %s', (_what, received) => {
+    expect(isRecordedReceipt(lines, received as never)).toBe(false);
+  });
+
+  it('is not for a return never received', () => {
+    expect(isRecordedReceipt([{ sku: 'A', receivedQuantity: null, disposition: null }], [{ sku: 'A', receivedQuantity: 1, disposition: 'restock' }])).toBe(false);
   });
 });

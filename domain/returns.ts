@@ -38,6 +38,24 @@ export interface ReceivedReturnLine {
   disposition: ReturnDisposition;
 }
 
+/** A return line as the projection holds it: what arrived is null until the receive. */
+export interface RecordedReturnLine {
+  sku: string;
+  receivedQuantity: number | null;
+  disposition: string | null;
+}
+
+/**
+ * Whether `received` is exactly the receipt already recorded on `lines`: a receive sent again
+ * (its answer lost), to be answered with the return as it is, not refused as a second receive.
+ */
+export function isRecordedReceipt(lines: readonly RecordedReturnLine[], received: readonly ReceivedReturnLine[]): boolean {
+  const key = (l: RecordedReturnLine) => JSON.stringify([l.sku, l.receivedQuantity, l.disposition]);
+  const recorded = lines.filter((l) => l.receivedQuantity !== null).map(key).sort();
+  const asked = received.map(key).sort();
+  return recorded.length === asked.length && recorded.every((k, i) => k === asked[i]);
+}
+
 /** The refund object of a return; `total` is what goes back to the card. */
 export type RefundBreakdown = Totals;
 

@@ -1,13 +1,13 @@
 // POST /v1/carrier-events: the carrier's webhook, signed the Standard Webhooks way with
-// CARRIER_WEBHOOK_SECRET instead of an OAuth token. The signature is checked on the raw body
-// before anything else reads it; a missing or wrong one is 401 naming the header.
+// CARRIER_WEBHOOK_SECRET instead of an OAuth token (api/carrier-signature.ts). The signature is
+// checked on the raw body before anything else reads it; a missing or wrong one is 401 naming the
+// header.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { Shipment } from '../../entities/shipment';
-import { verifyWebhook } from '../../runtime/webhook-signature';
 import type { OrderCache } from '../cache';
+import { signedByCarrier } from '../carrier-signature';
 import type { ApiDeps, AppEnv } from '../deps';
-import { ApiError, errors } from '../errors';
+import { errors } from '../errors';
 import { errorResponses, JSON_API_HEADERS, jsonApiBody, jsonApiResponse } from '../json-api';
 import { ShipmentDocument, SignedCarrierEventRequest } from '../schemas/billing';
 import type { OrderWorkflows } from '../temporal-calls';
@@ -18,18 +18,6 @@ const SignatureHeaders = z.object({
   'webhook-timestamp': z.string().regex(/^[0-9]{1,12}$/, 'must be seconds since 1970').openapi({ description: 'seconds since 1970; at most 5 minutes from now' }),
   'webhook-signature': z.string().min(1).max(2000).openapi({ description: 'v1,<base64 HMAC-SHA256 of id.timestamp.body> (space-separated, one per secret)' }),
 });
-
-/** Verifies the signature over the body exactly as sent (hono keeps the text for the validator after it). */
-function signedByCarrier(secret: string): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const body = await c.req.text();
-    const verdict = verifyWebhook(secret, { id: c.req.header('webhook-id'), timestamp: c.req.header('webhook-timestamp'), signature: c.req.header('webhook-signature') }, body);
-    if (!verdict.ok) {
-      throw new ApiError(401, 'invalid_signature', 'Unauthorized', `${verdict.header} ${verdict.reason}.`, { header: verdict.header });
-    }
-    await next();
-  };
-}
 
 export function carrierEventRoutes({ deps, workflows, cache }: { deps: ApiDeps; workflows: OrderWorkflows; cache: OrderCache }) {
   const app = new OpenAPIHono<AppEnv>();

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { v5 as uuidv5 } from 'uuid';
-import { returnRequestProblems } from '../../domain/returns';
+import { isRecordedReceipt, returnRequestProblems } from '../../domain/returns';
 import { OrderReturn } from '../../entities/return';
 import { loadReturnableOrder } from '../../entities/return-queries';
 import { secured } from '../auth';
@@ -148,16 +148,22 @@ export function returnRoutes({ deps, cache }: { deps: ApiDeps; cache: OrderCache
     description:
       'restock puts the units back on hand (a stock movement); damaged units are refunded but not restocked. Answers ' +
       'once refunded (REFUNDED with its credit note), or RECEIVED with statusReason when the provider refused the refund. ' +
-      'A return that is not REQUESTED is 409.',
+      'The same receive sent again (same SKUs, quantities and dispositions) answers 200 with the return as it is; any ' +
+      'other receive of a return that is not REQUESTED is 409. The carrier may send it signed (webhook-id, ' +
+      'webhook-timestamp, webhook-signature with CARRIER_WEBHOOK_SECRET, as its webhook) instead of a token with ops.',
     ...secured('ops'),
     request: { params: IdParam, body: jsonApiBody(ReceiveReturnRequest, 'what arrived') },
     responses: { 200: jsonApiResponse(ReturnDocument, 'the return'), ...errorResponses(404, 409, 413, 415, 422) },
   });
-  app.openapi(receiveRoute, async (c) => {
+  // The document names the carrier's signature as the other way in (app.ts checks it).
+  app.openAPIRegistry.registerPath({ ...receiveRoute, security: [...(receiveRoute.security ?? []), { carrierSignature: [] }] });
+  app.openapi({ ...receiveRoute, hide: true }, async (c) => {
     const { id } = c.req.valid('param');
     const { lines } = c.req.valid('json').data.attributes;
     const row = await visibleReturn(c, id);
-    // A return that moved on (its workflow may have finished) answers from the projection.
+    // A return that moved on (its workflow may have finished) answers from the projection: a
+    // repeat of the receive it took (a client retrying a lost answer) with the return as it is.
+    if (row.status !== 'REQUESTED' && isRecordedReceipt(row.lines ?? [], lines)) return c.json({ data: returnResource(row) }, 200, JSON_API_HEADERS);
     if (row.status !== 'REQUESTED') throw errors.conflict('illegal_transition', `Return ${id} is ${row.status}; only a REQUESTED return can be received.`);
     await workflows.receive(id, lines);
     return c.json(await answer(id), 200, JSON_API_HEADERS);

@@ -7,6 +7,7 @@ import { requestReturnUpdate, returnWorkflowStartOptions, RETURN_WORKFLOW_TYPE }
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { ADDRESS, type ApiHarness, newKey, orderBody, shipWhenBooked, startApi, apiClients } from '../support/api';
 import { eventually } from '../support/temporal';
+import { newWebhookSecret, webhookHeaders } from '../../runtime/webhook-signature';
 
 jest.setTimeout(180_000);
 
@@ -110,6 +111,13 @@ describe('returns', () => {
       creditNote: { number: expect.stringMatching(new RegExp(`^CN-${YEAR}-\\d{6}$`)), subtotal: -1999, discount: 200, shipping: 0, tax: -90, total: -1889 },
     });
     expect(await onHand(a)).toBe(aBefore + 1);
+    // The receive sent again (its answer lost) answers the return as it is, and restocks nothing
+    // more; another receive of it is refused.
+    const again = await receive(first, [{ sku: a, receivedQuantity: 1, disposition: 'restock' }]);
+    expect(again.status).toBe(200);
+    expect(again.body.data).toEqual(received.body.data);
+    expect(await onHand(a)).toBe(aBefore + 1);
+    expect((await receive(first, [{ sku: a, receivedQuantity: 1, disposition: 'damaged' }])).status).toBe(409);
     const afterFirst = (await api.call('GET', `/v1/orders/${id}`)).body.data.attributes.payment;
     expect(afterFirst).toEqual({ authorized: 9338, captured: 9338, refunded: 1889, balance: 0 });
 
@@ -220,6 +228,28 @@ describe('returns', () => {
     expect(ours.body.data.map((r: { id: string }) => r.id)).toContain(returnId);
     const storefront = await api.token('orders:read orders:write', DEV);
     expect((await api.call('POST', `/v1/returns/${returnId}/receive`, { token: storefront, body: { data: { type: 'returns', attributes: { lines: [{ sku: a, receivedQuantity: 1, disposition: 'restock' }] } } } })).status).toBe(403);
+  });
+
+  it('takes a receipt signed by the carrier instead of a token, and names the carrier in the event trail', async () => {
+    const { id, a } = await deliveredOrder();
+    const returnId = (await requestReturn(id, [{ sku: a, quantity: 1 }])).body.data.id as string;
+    const path = `/v1/returns/${returnId}/receive`;
+    const body = JSON.stringify({ data: { type: 'returns', attributes: { lines: [{ sku: a, receivedQuantity: 1, disposition: 'restock' }] } } });
+    const signedBy = (secret: string, signedBody = body) => webhookHeaders([secret], `msg_${randomUUID()}`, Math.floor(Date.now() / 1000), signedBody);
+    const carrierSecret = api.deps.config.CARRIER_WEBHOOK_SECRET;
+
+    const forged = await api.call('POST', path, { token: null, rawBody: body, headers: signedBy(newWebhookSecret()) });
+    expect(forged.status).toBe(401);
+    expect(forged.body.errors[0]).toMatchObject({ code: 'invalid_signature', source: { header: 'webhook-signature' } });
+    // The signature opens the receive only: any other route still asks for a token.
+    expect((await api.call('DELETE', `/v1/returns/${returnId}`, { token: null, headers: signedBy(carrierSecret, '') })).status).toBe(401);
+    expect((await api.call('GET', `/v1/returns/${returnId}`)).body.data.attributes.status).toBe('REQUESTED');
+
+    const received = await api.call('POST', path, { token: null, rawBody: body, headers: signedBy(carrierSecret) });
+    expect(received.status).toBe(200);
+    expect(received.body.data.attributes).toMatchObject({ status: 'REFUNDED', lines: [{ sku: a, receivedQuantity: 1, disposition: 'restock' }] });
+    const trail = await api.dataSource.query(`SELECT actor_client_id FROM order_events WHERE order_id = $1 AND type = 'return.received'`, [id]);
+    expect(trail).toEqual([{ actor_client_id: 'carrier' }]);
   });
 
   it('an unreceived return expires by its durable timer', async () => {
