@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { DefaultLogger, Worker } from '@temporalio/worker';
-import { historyFromJson } from '../test/support/temporal';
+import { historyFromJson } from '../test/support/history-json';
 import { bundleOrderWorkflows, ORDER_WORKFLOWS_PATH } from '../workers/order-worker';
 import { parseFlags } from './support';
 

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJson, replayFailures } from './temporal';
+import { historyToJson } from './history-json';
+import { replayFailures } from './temporal';
 
 export const RECORD_HISTORIES = process.env.RECORD_HISTORIES === '1';
 

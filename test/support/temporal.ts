@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Client, type WorkflowHandle, WithStartWorkflowOperation } from '@temporalio/client';
-import * as temporalRoot from '@temporalio/proto';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -29,6 +28,7 @@ import {
 } from '../../workflows/order-definitions';
 import type { orderWorkflow } from '../../workflows/order';
 import { createCustomer, createProduct, openTestDataSource } from './db';
+import { historyFromJson } from './history-json';
 
 // The SDK's own INFO lines (bundling, worker state) would bury the test output.
 try {
@@ -226,39 +226,6 @@ export function localActivityType(event: temporal.api.history.v1.IHistoryEvent):
   return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
 }
 
-// ---------------------------------------------------------------- stored histories
-
-interface ProtoJson {
-  toJson(type: unknown, message: unknown): unknown;
-  fromJson(type: unknown, json: unknown, options: { ignoreUnknownFields: boolean }): unknown;
-}
-
-/**
- * Proto JSON for histories (the format of `temporal workflow show --output json`). The SDK's own
- * historyToJSON / historyFromJSON fail in this install ("type must be a Type"): npm nested two
- * copies of protobufjs 8 (under @temporalio/common and @temporalio/proto, because the root holds
- * 7.x), and common's copy does not recognise proto's types. Using the copy @temporalio/proto
- * resolves keeps both halves in one protobufjs.
- */
-function historyCodec(): { protojson: ProtoJson; historyType: unknown } {
-  const protoDir = path.dirname(require.resolve('@temporalio/proto'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- must be the copy next to @temporalio/proto
-  const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as ProtoJson;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { patchProtobufRoot } = require('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: (root: unknown) => { lookupType(name: string): unknown } };
-  return { protojson, historyType: patchProtobufRoot(temporalRoot).lookupType('temporal.api.history.v1.History') };
-}
-
-export function historyToJson(history: temporal.api.history.v1.IHistory): string {
-  const { protojson, historyType } = historyCodec();
-  return JSON.stringify(protojson.toJson(historyType, temporal.api.history.v1.History.fromObject(history)), null, 2);
-}
-
-export function historyFromJson(json: unknown): temporal.api.history.v1.IHistory {
-  const { protojson, historyType } = historyCodec();
-  return protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as temporal.api.history.v1.IHistory;
-}
-
 /**
  * Waits until the order's booking is under way. It is a local activity (patch
  * 'local-provider-calls'): describe lists no pending activity, and a query waits for the workflow
@@ -401,6 +368,8 @@ export class SagaTestBed {
     });
   }
 }
+
+// ---------------------------------------------------------------- stored histories
 
 /** Replays stored histories (JSON files, `files` relative to `dir`) against the current workflow bundle: one line per failure. */
 export async function replayFailures(dir: string, files: string[]): Promise<string[]> {
