@@ -1,6 +1,8 @@
 // An answer given before the body was read (here a 413 from the Content-Length) closes the
 // connection cleanly: the client reads the answer, and its next requests on the same keep-alive
-// client (fetch's pool) go through on a new connection, over real HTTP.
+// client (fetch's pool) go through on a new connection, over real HTTP. The body still on its way
+// is read out first, so a client that sends all of it before it reads gets the answer, not a reset.
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ApiHarness, serveOverHttp, startApi } from '../support/api';
 
@@ -58,5 +60,30 @@ describe('an early answer', () => {
       { status: 200, connection: 'keep-alive' },
       { status: 200, connection: 'keep-alive' },
     ]);
+  });
+
+  it('reads the rest of the body out before closing: a client that sends it all before reading gets the 413, not a reset', async () => {
+    const { hostname, port } = new URL(http.base);
+    // Written on a raw socket as a client that reads nothing until its upload is done: 2 MB in
+    // 32 chunks over about 1.3 s, the answer coming after the first few.
+    const socket = connect({ host: hostname, port: Number(port), allowHalfOpen: true });
+    let answer = '';
+    let failure: string | undefined;
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', (err: NodeJS.ErrnoException) => (failure = err.code ?? err.message));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('POST /v1/customers HTTP/1.1\r\nHost: test\r\nContent-Type: application/vnd.api+json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    for (let i = 0; i < 32 && !failure; i++) {
+      socket.write(`${chunk.length.toString(16)}\r\n`);
+      socket.write(chunk);
+      socket.write('\r\n');
+      await sleep(40);
+    }
+    socket.end('0\r\n\r\n');
+    await closed;
+    expect(failure).toBeUndefined();
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
   });
 });
