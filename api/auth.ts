@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DEV_STOREFRONT, STOREFRONT_PATTERN } from '../domain/storefronts';
 import { type ApiConfig, DEV_CLIENT_ID } from '../runtime/config';
 import { withRequestContext } from '../runtime/logger';
+import { CARRIER_PRINCIPAL } from './carrier-signature';
 import type { AppEnv, Principal } from './deps';
 import { ApiError, errors } from './errors';
 
@@ -46,7 +47,11 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 const clientsSchema = z.array(
   z
     .object({
-      id: z.string().min(1).max(100),
+      id: z
+        .string()
+        .min(1)
+        .max(100)
+        .refine((id) => id !== CARRIER_PRINCIPAL.clientId, 'is reserved: it names the carrier\'s signed requests in the event trail'),
       secretHash: z.string().regex(/^scrypt\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/, 'must be scrypt$<salt>$<hash>'),
       scopes: z.array(z.enum(SCOPES)).min(1),
       storefront: z.string().regex(STOREFRONT_PATTERN, 'must be a storefront name: lower-case letters, digits, "_" or "-", at most 64'),

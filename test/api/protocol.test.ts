@@ -144,6 +144,10 @@ describe('POST /oauth/token', () => {
     const clients = loadClients({ NODE_ENV: 'production', API_CLIENTS: JSON.stringify([{ id: 'shop', secretHash, scopes: ['orders:read'], storefront: 'shop' }]) });
     expect([...clients.keys()]).toEqual(['shop']);
     expect(() => loadClients({ NODE_ENV: 'production', API_CLIENTS: '' })).toThrow(/production/);
+    // The carrier's signed requests name it in the event trail: no client may take its name.
+    expect(() => loadClients({ NODE_ENV: 'test', API_CLIENTS: JSON.stringify([{ id: 'carrier', secretHash, scopes: ['ops'], storefront: 'shop' }]) })).toThrow(
+      /^API_CLIENTS\[0\.id\]: is reserved/,
+    );
     // The configuration refuses it first (runtime/config.ts); the app refuses it again if handed one.
     expect(() => parseConfig(apiSchema, { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).toThrow(/^invalid configuration: API_CLIENTS .*development client/);
     const config = { ...parseConfig(apiSchema, {}), NODE_ENV: 'production' as const };
