@@ -32,7 +32,7 @@ export interface ChangeHost {
   paymentToken: string;
   key(step: string, revision?: number): string;
   /** patched('ship-after-change'): the goods leaving during the change's money step fail the change. */
-  shipAfterChange: { on: boolean };
+  shipAfterChange(): boolean;
 }
 
 export class OrderChanges {
@@ -133,7 +133,7 @@ export class OrderChanges {
     // The reservations are set to those lines again: a reservation of the new ones whose local
     // activity committed but whose workflow task timed out (the full drill saw one) is not in the
     // history, and would otherwise ship.
-    if (host.shipAfterChange.on && host.view().goodsLeft) {
+    if (host.shipAfterChange() && host.view().goodsLeft) {
       if (linesChanged) await this.reserve(before.lines);
       throw ApplicationFailure.create({ type: OrderUpdateFailure.ChangeNotAllowed, message: 'the goods have left; the order can no longer change', nonRetryable: true });
     }

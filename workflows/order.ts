@@ -87,8 +87,6 @@ class OrderSaga {
   private patches: OrderPatches = { localProviderCalls: false, openAtOnce: false, changesAfterPayment: false, shipAfterChange: false };
   /** What openOrder's reserving or invoicing refused; thrown inside the saga scope (untilShipped). */
   private refusedAtOpening: ApplicationFailure | null = null;
-  /** patches.shipAfterChange, for the changes. */
-  private readonly shipAfterChange = { on: false };
 
   private readonly activities: OrderActivityProxies;
   private readonly steps: ReturnType<typeof orderSteps>;
@@ -146,7 +144,7 @@ class OrderSaga {
       shipment,
       paymentToken: order.payment.token,
       key: (step, revision) => stepIdempotencyKey(workflowId, step, revision),
-      shipAfterChange: this.shipAfterChange,
+      shipAfterChange: () => this.patches.shipAfterChange,
     });
     this.steps = orderSteps({ orderId, workflowId, input, state, progress, activities, shipment, invoice });
 
@@ -161,7 +159,6 @@ class OrderSaga {
 
   setup(): void {
     this.patches = decidePatches();
-    this.shipAfterChange.on = this.patches.shipAfterChange;
     setHandler(orderStateQuery, () => this.visible.snapshot());
 
     setHandler(placeOrderUpdate, () =>
@@ -245,7 +242,7 @@ class OrderSaga {
     const { steps } = this;
     this.compensations.discard();
     // A change under way finishes (or fails) first: the shipment then moves the stock its reservations hold.
-    if (!this.progress.shippedRecorded) await (this.shipAfterChange.on ? this.lock.run(() => this.recordShipped()) : this.recordShipped());
+    if (!this.progress.shippedRecorded) await (this.patches.shipAfterChange ? this.lock.run(() => this.recordShipped()) : this.recordShipped());
     await this.step(steps.capturePayment);
     await this.step(steps.awaitDelivery);
     this.visible.moveTo('DELIVERED');

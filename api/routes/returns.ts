@@ -163,8 +163,10 @@ export function returnRoutes({ deps, cache }: { deps: ApiDeps; cache: OrderCache
     const row = await visibleReturn(c, id);
     // A return that moved on (its workflow may have finished) answers from the projection: a
     // repeat of the receive it took (a client retrying a lost answer) with the return as it is.
-    if (row.status !== 'REQUESTED' && isRecordedReceipt(row.lines ?? [], lines)) return c.json({ data: returnResource(row) }, 200, JSON_API_HEADERS);
-    if (row.status !== 'REQUESTED') throw errors.conflict('illegal_transition', `Return ${id} is ${row.status}; only a REQUESTED return can be received.`);
+    if (row.status !== 'REQUESTED') {
+      if (isRecordedReceipt(row.lines ?? [], lines)) return c.json({ data: returnResource(row) }, 200, JSON_API_HEADERS);
+      throw errors.conflict('illegal_transition', `Return ${id} is ${row.status}; only a REQUESTED return can be received.`);
+    }
     await workflows.receive(id, lines);
     return c.json(await answer(id), 200, JSON_API_HEADERS);
   });
