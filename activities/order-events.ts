@@ -1,7 +1,7 @@
-// The one way activities change an order: lock its projection row, apply the effect and the
-// projection change, append the event that explains it, commit, then publish. Taking the row
-// lock first serialises every activity of one order (so checks for "already done" are exact)
-// and keeps order_events' sequence gapless: seq = event_seq + 1 under the lock.
+// The one way activities change an order: lock it, apply the effect and the projection change,
+// append the event that explains it, commit, then publish. Taking the lock first serialises every
+// activity of one order (so checks for "already done" are exact) and keeps order_events' sequence
+// gapless: seq = event_seq + 1 under the lock.
 import { ApplicationFailure } from '@temporalio/activity';
 import { v5 as uuidv5, validate as isUuid } from 'uuid';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -159,8 +159,25 @@ export function orderNotFound(orderId: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`order ${orderId} has no projection (placeOrder must run first)`, 'OrderNotFound');
 }
 
+/** Orders' advisory locks: the first of the two keys (the second is a hash of the order id). */
+const ORDER_LOCK_CLASS = 7_233_501;
+
 /**
- * Runs `work` in one transaction holding the order's row lock, then publishes what it appended.
+ * The order's advisory lock, then its row lock, in one statement (the first of the transaction).
+ * The row lock alone would serialise the appends but not keep the feed in seq order: PostgreSQL
+ * may give a transaction waiting for a row lock its xid while it waits, so the next event of the
+ * order could get a smaller xid than the one it waited for, and the feed (ordered by xid) would
+ * hand out seq n+1 before n. Waiting for an advisory lock takes no xid: the transaction gets one
+ * only once it holds the order, after every earlier append has committed. The row lock still
+ * serialises against writers of the row that do not append. (A stale snapshot is no risk: the row
+ * lock reads the row's latest version.)
+ */
+const LOCK_ORDER_SQL = `
+  WITH order_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(${ORDER_LOCK_CLASS}, hashtext($2::text)))
+  SELECT o.id, o.status, o.event_seq AS "eventSeq" FROM order_lock, orders o WHERE o.id = $1 FOR NO KEY UPDATE OF o`;
+
+/**
+ * Runs `work` in one transaction holding the order's lock, then publishes what it appended.
  * A missing order fails with OrderNotFound unless `ifMissing` says what to return instead.
  */
 export async function withLockedOrder<T>(
@@ -175,10 +192,7 @@ export async function withLockedOrder<T>(
   }
   let appended: AppendedEvent[] = [];
   const result = await ctx.dataSource.transaction(async (manager) => {
-    const rows: LockedOrder[] = await manager.query(
-      'SELECT id, status, event_seq AS "eventSeq" FROM orders WHERE id = $1 FOR NO KEY UPDATE',
-      [orderId],
-    );
+    const rows: LockedOrder[] = await manager.query(LOCK_ORDER_SQL, [orderId, orderId]);
     if (rows.length === 0) {
       if (ifMissing) return ifMissing();
       throw orderNotFound(orderId);

@@ -101,6 +101,36 @@ describe('GET /v1/events', () => {
     expect((await api.call('GET', '/v1/events', { token: null })).status).toBe(401);
   });
 
+  it("hands out each order's events in seq order while appends queue for the same orders", async () => {
+    // Twelve writers on three orders: most appends wait for the order's lock. A transaction that
+    // waits for a row lock may take its xid while it waits, before the append it waited for; the
+    // feed, ordered by xid, then had seq n+1 before n (activities/order-events.ts LOCK_ORDER_SQL).
+    const storefront = `feed-queue-${run}`;
+    const client = { id: `queue-${run}`, secret: 'queue', scopes: ['orders:read'], storefront };
+    const queueApi = await startApi({ env: { API_CLIENTS: await apiClients([client]) }, worker: false, dataSource: api.dataSource, temporalEnv: api.env });
+    try {
+      const orders = await ordersOf(storefront, 3);
+      await Promise.all(
+        Array.from({ length: 12 }, async (_, w) => {
+          for (let i = 0; i < 20; i++) {
+            await withLockedOrder(ctx(), orders[(w + i) % orders.length], async (tx) => {
+              await tx.append('order.updated', `w${w}-${i}`);
+              await sleep(Math.random() * 8);
+            });
+          }
+        }),
+      );
+      const events = (await drain(await queueApi.token('orders:read', client))).events;
+      expect(events).toHaveLength(3 + 12 * 20);
+      for (const orderId of orders) {
+        const seqs = events.filter((e: Json) => e.attributes.orderId === orderId).map((e: Json) => e.attributes.seq);
+        expect(seqs).toEqual(seqs.map((_: number, i: number) => i + 1));
+      }
+    } finally {
+      await queueApi.close();
+    }
+  });
+
   it('never lets a follower miss an event whose transaction commits after a later-numbered one', async () => {
     const storefront = `feed-race-${run}`;
     const client = { id: `race-${run}`, secret: 'race', scopes: ['orders:read'], storefront };

@@ -56,7 +56,11 @@ function invariantRows(output: string): string[] {
     const violated = rows.filter((row) => !/\sholds\s/.test(row));
     const result = /^DRILL-RESULT (.*)$/m.exec(output);
     if (code !== 0 || rows.length < 12 || violated.length > 0 || !result) {
-      throw new Error(`the short drill did not hold (exit ${code}, ${rows.length} invariant rows, ${violated.length} violated):\n${output.slice(-8000)}`);
+      // The violated rows first: CI shows the head of a long message.
+      throw new Error(
+        `the short drill did not hold (exit ${code}, ${rows.length} invariant rows, ${violated.length} violated):\n` +
+          `${violated.join('\n')}\n\n${output.slice(-8000)}`,
+      );
     }
     const summary = JSON.parse(result[1]) as {
       holds: boolean;
