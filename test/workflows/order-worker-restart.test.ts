@@ -178,17 +178,8 @@ describe('a worker that dies between the provider call and its record', () => {
     try {
       await blocker.query('SELECT id FROM orders WHERE id = $1 FOR NO KEY UPDATE', [orderId]);
       await eventually(providerDone, 'the provider to do the step');
-      await eventually(
-        async () =>
-          Number(
-            (
-              await bed.dataSource.query(
-                `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM orders WHERE id = $1 FOR NO KEY UPDATE%'`,
-              )
-            )[0].n,
-          ) > 0,
-        "the step's record to wait on the order row",
-      );
+      // withLockedOrder's statement (activities/order-events.ts LOCK_ORDER_SQL) waits on the row.
+      await eventually(() => someoneWaitsOnLock(bed.dataSource, '%FROM order_lock, orders o WHERE o.id = $1 FOR NO KEY UPDATE%'), "the step's record to wait on the order row");
       kill(child!); // the provider did the work; PostgreSQL never hears of it
       child = undefined;
     } finally {
