@@ -22,10 +22,13 @@ beforeAll(async () => {
   await writeFile(path.join(bundleDir, 'workflow-bundle.js'), (await orderWorkflowBundle()).code);
 });
 afterEach(async () => {
+  // A test that failed before it killed its worker process leaves it here; left running, it would
+  // keep jest from exiting.
+  if (child) kill(child);
+  child = undefined;
   await bed.worker?.stop();
 });
 afterAll(async () => {
-  if (child) kill(child);
   await bed.stop();
   await rm(bundleDir, { recursive: true, force: true });
 });
