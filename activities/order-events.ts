@@ -159,7 +159,10 @@ export function orderNotFound(orderId: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`order ${orderId} has no projection (placeOrder must run first)`, 'OrderNotFound');
 }
 
-/** Orders' advisory locks: the first of the two keys (the second is a hash of the order id). */
+/**
+ * Orders' advisory locks: the first of the two keys, the second a hash of the order id (two orders
+ * that hash alike only take turns).
+ */
 const ORDER_LOCK_CLASS = 7_233_501;
 
 /**
@@ -192,7 +195,7 @@ export async function withLockedOrder<T>(
   }
   let appended: AppendedEvent[] = [];
   const result = await ctx.dataSource.transaction(async (manager) => {
-    const rows: LockedOrder[] = await manager.query(LOCK_ORDER_SQL, [orderId, orderId]);
+    const rows: LockedOrder[] = await manager.query(LOCK_ORDER_SQL, [orderId, orderId]); // $1 a uuid, $2 the same as text
     if (rows.length === 0) {
       if (ifMissing) return ifMissing();
       throw orderNotFound(orderId);

@@ -115,6 +115,11 @@ export class OrderActivityProxies {
     return this.localDbWork() ? this.local.projection : this.remote.projection;
   }
 
+  /** Work on our own database as an ordinary activity, whatever the patches (a change's first call, order-change.ts). */
+  get ordinaryDatabase(): OrderActivities {
+    return this.remote.database;
+  }
+
   /** Steps on our own database: reserveInventory, createInvoice, openOrder (all three steps at once). */
   get database(): OrderActivities {
     return this.localDbWork() ? this.local.database : this.remote.database;

@@ -20,6 +20,8 @@ export interface ChangeHost {
   visible: OrderVisibility;
   lock: StepLock;
   database(): OrderActivities;
+  /** The same work as an ordinary activity, never a local one. */
+  ordinaryDatabase: OrderActivities;
   view(): OrderView;
   invoice: OrderInvoice;
   record(event: Omit<RecordOrderEventInput, 'orderId'>): Promise<unknown>;
@@ -33,6 +35,8 @@ export interface ChangeHost {
   key(step: string, revision?: number): string;
   /** patched('ship-after-change'): the goods leaving during the change's money step fail the change. */
   shipAfterChange(): boolean;
+  /** patched('change-accepted-first'): a change begins with an ordinary activity (applyAfterPayment). */
+  acceptedFirst(): boolean;
 }
 
 export class OrderChanges {
@@ -97,10 +101,16 @@ export class OrderChanges {
     const newSkus = (change.lines ?? []).map((l) => l.sku).filter((sku) => !known.has(sku));
     // Quantities only may still move money: then the stock is looked at before money is asked.
     const mayRaise = change.lines !== undefined && host.progress.paymentAuthorized;
+    // The update is accepted by the workflow task that runs this handler. A local activity holds
+    // that task open until it is done, so what it commits (stock moved, an event appended) could be
+    // lost with the task if the server restarted meanwhile: the update is gone from the history and
+    // nothing ever undoes it (the short drill saw one, with its Temporal restart). So a change
+    // begins with an ordinary activity: scheduling it completes the task, and the accepted update
+    // is in the history before the change does anything; later tasks are retried, never lost.
+    const acceptedFirst = host.acceptedFirst();
     let prices: PricedSku[] = [];
-    if (newSkus.length > 0 || change.expectedVersion !== undefined || mayRaise) {
-      const prepared = await host
-        .database()
+    if (acceptedFirst || newSkus.length > 0 || change.expectedVersion !== undefined || mayRaise) {
+      const prepared = await (acceptedFirst ? host.ordinaryDatabase : host.database())
         .prepareChange({
           orderId: host.orderId,
           newSkus,

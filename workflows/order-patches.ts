@@ -6,6 +6,12 @@
 import { patched } from '@temporalio/workflow';
 
 /**
+ * A change after payment begins with an ordinary activity (prepareChange), so the workflow task
+ * that accepts the update completes, with the update in the history, before the change does
+ * anything (workflows/order-change.ts). Implies 'local-provider-calls'.
+ */
+const CHANGE_ACCEPTED_FIRST = 'change-accepted-first';
+/**
  * Payment and carrier calls but the authorization as local activities (order-activities.ts
  * LOCAL_PROVIDER): once the authorization (an activity) is back, one workflow task books, the
  * carrier's pickup records the shipment and captures in one task, a change's calls run in its own.
@@ -22,6 +28,7 @@ const CHANGES_AFTER_PAYMENT = 'changes-after-payment';
 const SHIP_AFTER_CHANGE = 'ship-after-change';
 
 export interface OrderPatches {
+  changeAcceptedFirst: boolean;
   localProviderCalls: boolean;
   openAtOnce: boolean;
   changesAfterPayment: boolean;
@@ -31,9 +38,10 @@ export interface OrderPatches {
 
 /** Asks for each patch an older one does not imply, in the order the histories recorded them. */
 export function decidePatches(): OrderPatches {
-  const localProviderCalls = patched(LOCAL_PROVIDER_CALLS);
+  const changeAcceptedFirst = patched(CHANGE_ACCEPTED_FIRST);
+  const localProviderCalls = changeAcceptedFirst || patched(LOCAL_PROVIDER_CALLS);
   const openAtOnce = localProviderCalls || patched(OPEN_ORDER_AT_ONCE);
   const changesAfterPayment = openAtOnce || patched(CHANGES_AFTER_PAYMENT);
   const shipAfterChange = openAtOnce || patched(SHIP_AFTER_CHANGE);
-  return { localProviderCalls, openAtOnce, changesAfterPayment, shipAfterChange };
+  return { changeAcceptedFirst, localProviderCalls, openAtOnce, changesAfterPayment, shipAfterChange };
 }

@@ -84,7 +84,7 @@ class OrderSaga {
   private readonly progress: Progress = { stage: 'placing', paymentAuthorized: false, shippedRecorded: false };
   private cancellation: Cancellation = { state: 'none' };
   /** Decided once, at the start (order-patches.ts): an order keeps the rules it was started with. */
-  private patches: OrderPatches = { localProviderCalls: false, openAtOnce: false, changesAfterPayment: false, shipAfterChange: false };
+  private patches: OrderPatches = { changeAcceptedFirst: false, localProviderCalls: false, openAtOnce: false, changesAfterPayment: false, shipAfterChange: false };
   /** What openOrder's reserving or invoicing refused; thrown inside the saga scope (untilShipped). */
   private refusedAtOpening: ApplicationFailure | null = null;
 
@@ -137,6 +137,7 @@ class OrderSaga {
       invoice,
       lock: this.lock,
       database: () => activities.database,
+      ordinaryDatabase: activities.ordinaryDatabase,
       view: () => this.view(),
       providers: () => activities.providers,
       undo: activities.undo,
@@ -145,6 +146,7 @@ class OrderSaga {
       paymentToken: order.payment.token,
       key: (step, revision) => stepIdempotencyKey(workflowId, step, revision),
       shipAfterChange: () => this.patches.shipAfterChange,
+      acceptedFirst: () => this.patches.changeAcceptedFirst,
     });
     this.steps = orderSteps({ orderId, workflowId, input, state, progress, activities, shipment, invoice });
 

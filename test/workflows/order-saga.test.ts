@@ -16,7 +16,7 @@ import {
   orderRow,
   stateEventually,
 } from '../support/temporal';
-import { changeLinesUpdate, retrySignal } from '../../workflows/order-definitions';
+import { changeLinesUpdate, changeOrderUpdate, retrySignal } from '../../workflows/order-definitions';
 
 // Real servers and simulated provider latency: the project-level testTimeout does not reach here.
 jest.setTimeout(90_000);
@@ -259,6 +259,35 @@ describe('the order saga', () => {
     } finally {
       bed.payment.setFailing(false);
     }
+  });
+
+  it('has a change after payment in the history before the change does anything', async () => {
+    // The task that accepts the update completes with prepareChange (an ordinary activity)
+    // scheduled and no local activity run: what the change commits can never outlive a lost update.
+    const { order, sku } = await bed.simpleOrder({ quantity: 2 });
+    const { handle } = await bed.place(order);
+    await stateEventually(handle, awaitingPickup, 'the shipment to be booked');
+    const changed = await handle.executeUpdate(changeOrderUpdate, { args: [{ lines: [{ sku, quantity: 3 }] }] });
+    expect(changed.lines).toMatchObject([{ sku, quantity: 3 }]);
+    expect(await stockOf(bed.dataSource, sku)).toMatchObject({ reserved: 3 });
+
+    const events = await historyEvents(handle);
+    const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'changeOrder');
+    expect(accepted).toBeGreaterThan(0);
+    const acceptingTask = events
+      .slice(0, accepted)
+      .reverse()
+      .find((e) => e.workflowTaskCompletedEventAttributes)!.eventId;
+    const ofThatTask = events.filter(
+      (e) => e.markerRecordedEventAttributes?.workflowTaskCompletedEventId?.toString() === acceptingTask?.toString() ||
+        e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId?.toString() === acceptingTask?.toString(),
+    );
+    expect(ofThatTask.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? `local ${localActivityType(e)}`)).toEqual(['prepareChange']);
+    // The change's work ran in later tasks: the stock, the invoice revision, the event.
+    expect(events.slice(accepted).filter((e) => e.markerRecordedEventAttributes).map(localActivityType)).toEqual(
+      expect.arrayContaining(['reserveInventory', 'recordOrderEvent']),
+    );
+    await handleToDelivery(handle, order.orderId);
   });
 
   it('refuses illegal updates in the validator, so nothing enters the history', async () => {
