@@ -8,7 +8,8 @@ import { patched } from '@temporalio/workflow';
 /**
  * A change after payment begins with an ordinary activity (prepareChange), so the workflow task
  * that accepts the update completes, with the update in the history, before the change does
- * anything (workflows/order-change.ts). Implies 'local-provider-calls'.
+ * anything (workflows/order-change.ts). In the same release: a carrier's report is kept whenever
+ * no booking is known yet, not only while booking (order-shipment.ts). Implies 'local-provider-calls'.
  */
 const CHANGE_ACCEPTED_FIRST = 'change-accepted-first';
 /**

@@ -20,6 +20,8 @@ export interface ShipmentHost {
   stage(): SagaStage;
   status(): OrderStatus;
   endingAs(): 'CANCELLED' | 'REJECTED' | null;
+  /** patched('change-accepted-first'): carrier news is kept whenever no booking is known yet. */
+  keepsNewsBeforeBooking(): boolean;
 }
 
 export class OrderShipment {
@@ -67,9 +69,12 @@ export class OrderShipment {
     const ignore = (why: string) => log.info('carrier event ignored', { orderId, kind: event.kind, why });
     if (this.host.stage() === 'done') return ignore(`the order is ${this.host.status()}`);
     // A carrier can report on a parcel before the booking's result reaches the workflow (signals
-    // are handled first in an activation): keep that news for when the booking completes.
-    const bookingUnderway = this.host.stage() === 'booking-shipment' && patched('keep-carrier-events-during-booking');
-    if (this.booking === null && !bookingUnderway && this.goodsLeft === null) return ignore('no shipment is booked');
+    // are handled first in an activation): keep that news for when the booking completes. Not only
+    // while booking: when the task that booked is lost (its worker killed, Temporal restarted), the
+    // carrier's reports of that booking come before the authorization's result in the task that
+    // runs it all again, and the booking (same key, same parcel) comes after.
+    const keep = this.host.keepsNewsBeforeBooking() || (this.host.stage() === 'booking-shipment' && patched('keep-carrier-events-during-booking'));
+    if (this.booking === null && !keep && this.goodsLeft === null) return ignore('no shipment is booked');
     const endingAs = this.host.endingAs();
     if (endingAs !== null) {
       // Kept in case the carrier refuses the cancellation because the parcel already left.

@@ -119,6 +119,7 @@ class OrderSaga {
       stage: () => progress.stage,
       status: () => state.status,
       endingAs: () => this.endingAs(),
+      keepsNewsBeforeBooking: () => this.patches.changeAcceptedFirst,
     }));
     this.parking = new Parking({
       orderId,
