@@ -227,13 +227,25 @@ export function localActivityType(event: temporal.api.history.v1.IHistoryEvent):
 }
 
 /**
- * Waits until the order's booking is under way. It is a local activity (patch
- * 'local-provider-calls'): describe lists no pending activity, and a query waits for the workflow
- * task it runs in. It starts as soon as the authorization (an activity) has recorded
- * payment.authorized.
+ * Waits until the order's booking is under way: a worker has started the workflow task that takes
+ * the authorization's result, and the booking runs in that task as a local activity (patch
+ * 'local-provider-calls'; describe lists no pending activity, and a query would wait for the
+ * task). Whatever is sent from here on reaches the order in a later task, after the booking.
+ * (payment.authorized in the projection was not enough: a cancel could still reach the workflow
+ * in the task with the authorization's result, ahead of it, and the booking never ran.)
  */
-export async function bookingUnderWay(dataSource: DataSource, orderId: string): Promise<void> {
-  await eventually(async () => (await eventTypes(dataSource, orderId)).includes('payment.authorized'), 'the booking to be under way', 60_000, 50);
+export async function bookingUnderWay(handle: WorkflowHandle): Promise<void> {
+  await eventually(
+    async () => {
+      const events = await historyEvents(handle);
+      const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'authorizePayment')?.eventId;
+      const completed = events.findIndex((e) => scheduled != null && e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === scheduled.toString());
+      return completed >= 0 && events.slice(completed).some((e) => e.workflowTaskStartedEventAttributes != null);
+    },
+    'the booking to be under way',
+    60_000,
+    50,
+  );
 }
 
 /** Whether an activity of `activityType` is running (started by a worker) for the workflow right now. */

@@ -83,7 +83,7 @@ describe('cancelling an order', () => {
   it('cancels the shipment the carrier was booking when cancelled during the booking', async () => {
     const { order, sku } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await bookingUnderWay(bed.dataSource, order.orderId); // a local activity: a query would wait for its task
+    await bookingUnderWay(handle); // a local activity: a query would wait for its task
     await handle.executeUpdate(cancelUpdate, { args: [{}] });
 
     expect(await eventTypes(bed.dataSource, order.orderId)).toEqual([

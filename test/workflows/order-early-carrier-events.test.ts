@@ -18,7 +18,7 @@ describe('carrier reports that overtake the booking', () => {
   it('delivers an order whose carrier reported shipped and delivered while the booking was still running', async () => {
     const { order } = await bed.simpleOrder();
     const { handle } = await bed.place(order);
-    await bookingUnderWay(bed.dataSource, order.orderId);
+    await bookingUnderWay(handle);
 
     await handle.signal(carrierEventSignal, { kind: 'shipped' });
     await handle.signal(carrierEventSignal, { kind: 'delivered' });

@@ -77,7 +77,7 @@ async function slowOrderWhile(call: 'authorizing' | 'booking'): Promise<OrderHan
   const { order } = await slow.simpleOrder();
   const { handle } = await slow.place(order);
   if (call === 'authorizing') await stateEventually(handle, (s) => s.waitingFor === 'authorizing the payment', 'the authorization');
-  else await bookingUnderWay(slow.dataSource, order.orderId);
+  else await bookingUnderWay(handle);
   return handle;
 }
 

@@ -232,7 +232,7 @@ describe('a worker that dies between the provider call and its record', () => {
         | { shipment_id: string; status: string }
         | undefined;
     const { handle } = await bed.place(order, { options: oneAttempt });
-    await bookingUnderWay(bed.dataSource, order.orderId);
+    await bookingUnderWay(handle);
 
     await killWhileRecordWaits(order.orderId, async () => (await atCarrier())?.status === 'BOOKED');
     expect(await bed.dataSource.query('SELECT 1 FROM shipments WHERE order_id = $1', [order.orderId])).toEqual([]);
